@@ -1,0 +1,29 @@
+// The subcommands of the `auditrelay` binary. main.cpp parses the command line (CLI11) and
+// calls one of these; each returns the process exit code.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace auditrelay::cli {
+
+// Exit codes shared by the subcommands.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;   // invalid configuration, start-up failure
+inline constexpr int kExitUsage = 2;     // bad command line
+inline constexpr int kExitRejected = 3;  // normalize: some records were rejected
+
+int run_command(const std::string& config_file, bool once);
+int check_command(const std::string& config_file);
+
+struct NormalizeArgs {
+  std::string schema = "auto";
+  std::string dataset = "policy_gateway.audit";
+  std::string namespace_ = "default";
+  std::string service_name = "policy-gateway";
+  size_t max_record_bytes = 1 << 20;
+  std::vector<std::string> files;  // none, or "-": standard input
+};
+int normalize_command(const NormalizeArgs& args);
+
+}  // namespace auditrelay::cli

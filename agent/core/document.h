@@ -1,0 +1,52 @@
+// Normalized documents in batches: id, target data stream and JSON body of each, stored in
+// one buffer.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace auditrelay {
+
+struct DocumentView {
+  std::string_view id;     // event.id: the Elasticsearch _id, webhook id, HEC dedup key
+  std::string_view index;  // data stream name: logs-<dataset>-<namespace>
+  std::string_view json;   // the document, one line, no trailing newline
+};
+
+class DocumentBatch {
+ public:
+  void add(std::string_view id, std::string_view index, std::string_view json) {
+    Entry e{data_.size(), static_cast<uint32_t>(id.size()), static_cast<uint32_t>(index.size()),
+            json.size()};
+    data_.append(id);
+    data_.append(index);
+    data_.append(json);
+    entries_.push_back(e);
+  }
+  DocumentView operator[](size_t i) const {
+    const Entry& e = entries_[i];
+    const char* p = data_.data() + e.offset;
+    return {{p, e.id_size}, {p + e.id_size, e.index_size}, {p + e.id_size + e.index_size, e.json_size}};
+  }
+  size_t size() const { return entries_.size(); }
+  bool empty() const { return entries_.empty(); }
+  size_t bytes() const { return data_.size(); }
+  void clear() {
+    data_.clear();
+    entries_.clear();
+  }
+
+ private:
+  struct Entry {
+    size_t offset;
+    uint32_t id_size;
+    uint32_t index_size;
+    size_t json_size;
+  };
+  std::string data_;
+  std::vector<Entry> entries_;
+};
+
+}  // namespace auditrelay

@@ -1,0 +1,41 @@
+// File writes that survive a crash: whole-buffer appends with optional fdatasync, and atomic
+// replacement (write a temporary, fsync, rename, fsync the directory).
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+namespace auditrelay {
+
+// An append-only file descriptor. Errors are returned as text ("" on success) because a full
+// disk or a vanished directory is a fact of the world, not a bug.
+class AppendFile {
+ public:
+  AppendFile() = default;
+  explicit AppendFile(std::filesystem::path path) : path_(std::move(path)) {}
+  ~AppendFile();
+  AppendFile(AppendFile&& other) noexcept;
+  AppendFile& operator=(AppendFile&& other) noexcept;
+  AppendFile(const AppendFile&) = delete;
+  AppendFile& operator=(const AppendFile&) = delete;
+
+  // Opens (creating it and its directory, mode 0600) on first use.
+  std::string append(std::string_view data, bool sync);
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::string open();
+
+  std::filesystem::path path_;
+  int fd_ = -1;
+};
+
+// Writes all of `data` to `fd`, retrying short writes and EINTR. Returns "" or strerror text.
+std::string write_all(int fd, std::string_view data);
+
+// Replaces `path` with `content` so that a reader sees the old or the new file, never a mix,
+// even after a crash.
+std::string replace_file_atomically(const std::filesystem::path& path, std::string_view content);
+
+}  // namespace auditrelay

@@ -1,0 +1,191 @@
+#include "agent/core/engine.h"
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <stdexcept>
+
+namespace auditrelay {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Elasticsearch data stream names are logs-<dataset>-<namespace>: both parts lower case,
+// no '-' (which separates them), no spaces or reserved characters.
+bool valid_data_stream_part(const std::string& s, bool allow_dot) {
+  if (s.empty() || s.size() > 100) return false;
+  for (char c : s) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+              (allow_dot && c == '.');
+    if (!ok) return false;
+  }
+  return true;
+}
+
+NormalizeOptions normalize_options(const Settings& pipeline) {
+  const Settings& n = pipeline.section("normalize");
+  NormalizeOptions options;
+  options.dataset = n.string("dataset");
+  options.namespace_ = n.string("namespace");
+  options.service_name = n.string("service_name");
+  if (!valid_data_stream_part(options.dataset, true)) {
+    throw n.error("dataset", "must be lower case letters, digits, '_' or '.' (it names a data "
+                             "stream: logs-<dataset>-<namespace>)");
+  }
+  if (!valid_data_stream_part(options.namespace_, false)) {
+    throw n.error("namespace", "must be lower case letters, digits or '_' (it names a data "
+                               "stream: logs-<dataset>-<namespace>)");
+  }
+  int64_t depth = n.integer("max_depth");
+  if (depth < 1 || depth > 1000) throw n.error("max_depth", "must be between 1 and 1000");
+  options.max_depth = static_cast<unsigned>(depth);
+  return options;
+}
+
+// Leaves without unwinding: worker threads may still hold pipeline state, and nothing
+// unacknowledged has been committed, so the next start reads it again.
+[[noreturn]] void exit_now(int code) {
+  std::fflush(stdout);
+  std::_Exit(code);
+}
+
+fs::path ensure_directory(const fs::path& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw std::runtime_error("cannot create directory " + dir.string() + ": " + ec.message());
+  return dir;
+}
+
+}  // namespace
+
+Engine::Engine(const PipelineConfig& config, const PluginRegistry& plugins, RunOptions options)
+    : config_(config), plugins_(plugins), options_(options) {
+  uv_loop_init(&loop_);
+}
+
+Engine::~Engine() {
+  inputs_.clear();
+  sinks_.clear();
+  pipeline_.reset();
+  signals_.clear();
+  shutdown_timer_.reset();
+  // Let the close callbacks of the handles above run, then release the loop.
+  uv_run(&loop_, UV_RUN_DEFAULT);
+  uv_loop_close(&loop_);
+}
+
+void Engine::validate(const PipelineConfig& config, const PluginRegistry& plugins) {
+  normalize_options(config.pipeline);
+  for (const InstanceConfig& ic : config.inputs) {
+    if (auto check = plugins.input(ic.type)->validate) check(ic.settings);
+  }
+  for (const InstanceConfig& oc : config.outputs) {
+    if (auto check = plugins.output(oc.type)->validate) check(oc.settings);
+  }
+}
+
+void Engine::build() {
+  validate(config_, plugins_);
+  fs::path storage = config_.service.section("storage").string("path");
+  ensure_directory(storage);
+  const Settings& dl = config_.pipeline.section("dead_letter");
+  fs::path dead_letter = dl.has("path") ? fs::path(dl.string("path")) : storage / "dead_letter.ndjson";
+
+  std::vector<PipelineOutput> outputs;
+  for (const InstanceConfig& oc : config_.outputs) {
+    const OutputPlugin* plugin = plugins_.output(oc.type);
+    OutputContext ctx{oc.name, ensure_directory(storage / "outputs" / oc.name).string(),
+                      &metrics_};
+    outputs.push_back({oc.name, plugin->create(oc.settings, std::move(ctx))});
+  }
+  pipeline_ = std::make_unique<Pipeline>(&loop_, normalize_options(config_.pipeline),
+                                         std::move(outputs), dead_letter, metrics_);
+
+  for (const InstanceConfig& ic : config_.inputs) {
+    Schema schema = Schema::kAuto;
+    parse_schema(ic.common.string("schema"), schema);
+    sinks_.push_back(pipeline_->sink_for(ic.name, schema));
+    InputContext ctx;
+    ctx.name = ic.name;
+    ctx.loop = &loop_;
+    ctx.sink = sinks_.back().get();
+    ctx.state_dir = ensure_directory(storage / "inputs" / ic.name).string();
+    ctx.metrics = &metrics_;
+    ctx.once = options_.once;
+    ctx.on_idle = [this] { input_idle(); };
+    inputs_.push_back(plugins_.input(ic.type)->create(ic.settings, std::move(ctx)));
+  }
+}
+
+int Engine::run() {
+  try {
+    build();
+  } catch (const ConfigError&) {
+    throw;
+  } catch (const std::exception& e) {
+    log_.error("start-up failed", {{"error", e.what()}});
+    return 1;
+  }
+
+  for (int sig : {SIGINT, SIGTERM}) {
+    auto s = std::make_unique<loop::Signal>(&loop_);
+    s->start(sig, [this](int signum) {
+      begin_shutdown(signum == SIGINT ? "SIGINT" : "SIGTERM");
+    });
+    signals_.push_back(std::move(s));
+  }
+  std::signal(SIGPIPE, SIG_IGN);
+
+  inputs_running_ = inputs_.size();
+  inputs_busy_ = inputs_.size();
+  try {
+    for (auto& input : inputs_) input->start();
+  } catch (const std::exception& e) {
+    log_.error("start-up failed", {{"error", e.what()}});
+    return 1;
+  }
+  log_.info("started", {{"inputs", inputs_.size()}, {"outputs", config_.outputs.size()},
+                        {"config", config_.file.string()}});
+
+  uv_run(&loop_, UV_RUN_DEFAULT);
+  return 0;
+}
+
+void Engine::begin_shutdown(const char* why) {
+  if (stopping_) {
+    log_.warn("second stop request; exiting now, unacknowledged records will be read again",
+              {{"signal", why}});
+    exit_now(1);
+  }
+  stopping_ = true;
+  auto timeout = config_.service.duration("shutdown_timeout");
+  log_.info("shutting down", {{"reason", why}, {"timeout_ms", timeout.count()}});
+  shutdown_timer_ = std::make_unique<loop::Timer>(&loop_);
+  shutdown_timer_->start(static_cast<uint64_t>(timeout.count()), 0, [this] {
+    log_.error("shutdown timed out; records not yet acknowledged will be read again at the next "
+               "start");
+    exit_now(1);
+  });
+  if (inputs_.empty()) {
+    input_stopped();
+    return;
+  }
+  for (auto& input : inputs_) input->stop([this] { input_stopped(); });
+}
+
+void Engine::input_stopped() {
+  if (inputs_running_ > 0) --inputs_running_;
+  if (inputs_running_ > 0) return;
+  // Every input has its acknowledgements, so the pipeline has nothing left in flight.
+  log_.info("stopped cleanly");
+  signals_.clear();
+  shutdown_timer_.reset();
+}
+
+void Engine::input_idle() {
+  if (inputs_busy_ > 0) --inputs_busy_;
+  if (inputs_busy_ == 0 && !stopping_) begin_shutdown("--once: everything read is delivered");
+}
+
+}  // namespace auditrelay

@@ -1,0 +1,58 @@
+// Runs one pipeline on a libuv loop: builds inputs and outputs from the configuration, starts
+// them, and shuts down gracefully on SIGINT/SIGTERM (or when --once has read everything).
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "agent/config/config.h"
+#include "agent/core/pipeline.h"
+#include "agent/core/plugin_registry.h"
+
+namespace auditrelay {
+
+struct RunOptions {
+  bool once = false;  // read what the inputs have now, deliver it, exit
+};
+
+class Engine {
+ public:
+  Engine(const PipelineConfig& config, const PluginRegistry& plugins, RunOptions options);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Checks what the loader cannot: data stream naming, each plugin's own validator. Throws
+  // ConfigError. run() calls it too.
+  static void validate(const PipelineConfig& config, const PluginRegistry& plugins);
+
+  // Runs until shutdown. Returns the process exit code: 0 after a clean shutdown, 1 when
+  // start-up failed. A shutdown that times out, or a second signal, exits the process (1). Throws ConfigError for settings that are
+  // well-formed but unusable (reported like any config error).
+  int run();
+
+ private:
+  void build();
+  void begin_shutdown(const char* why);
+  void input_stopped();
+  void input_idle();
+
+  const PipelineConfig& config_;
+  const PluginRegistry& plugins_;
+  RunOptions options_;
+  Logger log_{"engine"};
+
+  uv_loop_t loop_{};
+  MetricsRegistry metrics_;
+  std::unique_ptr<Pipeline> pipeline_;
+  std::vector<std::unique_ptr<RecordSink>> sinks_;
+  std::vector<std::unique_ptr<Input>> inputs_;
+  std::vector<std::unique_ptr<loop::Signal>> signals_;
+  std::unique_ptr<loop::Timer> shutdown_timer_;
+
+  bool stopping_ = false;
+  size_t inputs_running_ = 0;
+  size_t inputs_busy_ = 0;  // --once: inputs that have not reported idle yet
+};
+
+}  // namespace auditrelay

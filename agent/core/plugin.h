@@ -1,0 +1,92 @@
+// The interfaces a plugin implements and the context the core hands it. Plugins include this
+// header (and the ones it includes), nothing else from the core.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "agent/config/settings.h"
+#include "agent/core/document.h"
+#include "agent/core/log.h"
+#include "agent/core/record.h"
+#include "agent/metrics/metrics.h"
+
+struct uv_loop_s;
+
+namespace auditrelay {
+
+// Where an input hands its raw records. submit() is called on the loop thread; `done` runs on
+// the loop thread once every record of the batch is durable downstream or dead-lettered, in
+// submission order. Only then may the input commit its read position (ARCHITECTURE.md,
+// "No loss").
+class RecordSink {
+ public:
+  virtual ~RecordSink() = default;
+  virtual void submit(RawBatch batch, std::function<void()> done) = 0;
+};
+
+struct InputContext {
+  std::string name;             // the instance name
+  uv_loop_s* loop = nullptr;
+  RecordSink* sink = nullptr;
+  std::string state_dir;        // private, durable directory of this instance (exists)
+  MetricsRegistry* metrics = nullptr;
+  // --once: read what exists now, then call on_idle (loop thread) once all of it is
+  // acknowledged, instead of waiting for more.
+  bool once = false;
+  std::function<void()> on_idle;
+};
+
+class Input {
+ public:
+  virtual ~Input() = default;
+  // Starts reading. Problems of the world (a directory that does not exist yet) are logged and
+  // retried; an exception aborts start-up with its message.
+  virtual void start() = 0;
+  // Stops reading; calls `stopped` once every submitted batch is acknowledged and the read
+  // positions are saved.
+  virtual void stop(std::function<void()> stopped) = 0;
+};
+
+struct OutputContext {
+  std::string name;
+  std::string state_dir;
+  MetricsRegistry* metrics = nullptr;
+};
+
+// An output that writes documents itself (stdout, file).
+class Output {
+ public:
+  virtual ~Output() = default;
+  // Writes one batch. Runs on a worker thread; batches arrive in order, never two at once.
+  // Returns an empty string on success, else why it failed: the batch is then written again
+  // later, whole, so the output sees it at least once.
+  virtual std::string write(const DocumentBatch& batch) = 0;
+};
+
+// Checks what the settings table cannot express (ranges, combinations); throws ConfigError
+// via Settings::error(). Called by `check` and before create().
+using SettingsValidator = void (*)(const Settings& settings);
+using InputFactory = std::unique_ptr<Input> (*)(const Settings& settings, InputContext context);
+using OutputFactory = std::unique_ptr<Output> (*)(const Settings& settings,
+                                                  OutputContext context);
+
+struct InputPlugin {
+  std::string_view type;
+  std::string_view description;
+  SettingsSpec settings;
+  SettingsValidator validate;  // may be null
+  InputFactory create;
+};
+
+struct OutputPlugin {
+  std::string_view type;
+  std::string_view description;
+  SettingsSpec settings;
+  SettingsValidator validate;  // may be null
+  OutputFactory create;
+};
+
+}  // namespace auditrelay

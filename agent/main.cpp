@@ -1,0 +1,64 @@
+// auditrelay: ships LLM-gateway audit records to Elasticsearch, Splunk and webhooks.
+// This file only parses the command line; the subcommands live in agent/cli/.
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "agent/cli/commands.h"
+
+int main(int argc, char** argv) {
+  using namespace auditrelay::cli;
+  CLI::App app{"auditrelay: ships LLM-gateway audit records to Elasticsearch, Splunk and "
+               "webhooks, exactly once",
+               "auditrelay"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", AUDITRELAY_VERSION);
+
+  std::string config_file;
+  bool once = false;
+  auto* run = app.add_subcommand("run", "Run the pipeline of a configuration file");
+  run->add_option("-c,--config", config_file, "Pipeline configuration (YAML)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  run->add_flag("--once", once,
+                "Read what the inputs have now, deliver it, and exit (backfills, demos)");
+
+  auto* check = app.add_subcommand(
+      "check", "Validate a configuration and print the effective pipeline, secrets masked");
+  check->add_option("-c,--config", config_file, "Pipeline configuration (YAML)")
+      ->required()
+      ->check(CLI::ExistingFile);
+
+  NormalizeArgs normalize_args;
+  auto* normalize = app.add_subcommand(
+      "normalize", "Normalize raw records (files or stdin) to documents as NDJSON on stdout");
+  normalize->add_option("--schema", normalize_args.schema,
+                        "policy_gateway, governance_audit or auto")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "policy_gateway", "governance_audit"}));
+  normalize->add_option("--dataset", normalize_args.dataset, "data_stream.dataset")
+      ->capture_default_str();
+  normalize->add_option("--namespace", normalize_args.namespace_, "data_stream.namespace")
+      ->capture_default_str();
+  normalize->add_option("--service-name", normalize_args.service_name, "service.name")
+      ->capture_default_str();
+  normalize->add_option("--max-record-bytes", normalize_args.max_record_bytes,
+                        "Longer records are rejected")
+      ->capture_default_str();
+  normalize->add_option("files", normalize_args.files, "Files of raw records ('-' or none: stdin)");
+
+  app.add_subcommand("version", "Print the version");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitUsage;
+  }
+
+  if (*run) return run_command(config_file, once);
+  if (*check) return check_command(config_file);
+  if (*normalize) return normalize_command(normalize_args);
+  std::cout << "auditrelay " << AUDITRELAY_VERSION << "\n";
+  return kExitOk;
+}

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs, from Debian packages only, whatever auditrelay needs to build, test and benchmark.
+# Idempotent: packages already present are left alone, and apt is not touched when nothing is
+# missing. Run as root (or with sudo available).
+set -euo pipefail
+
+packages=(
+  build-essential cmake make pkgconf git ca-certificates
+  libuv1-dev            # the event loop
+  libcurl4-openssl-dev  # HTTP client (multi interface)
+  libyaml-cpp-dev       # configuration
+  rapidjson-dev         # JSON parse and write
+  libzstd-dev           # buffer compression
+  libxxhash-dev         # record ids and fingerprints
+  libssl-dev            # HMAC, TLS, base64
+  libcli11-dev          # command line
+  doctest-dev           # tests
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}" >&2
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+# Refresh the package lists only when they are missing or older than a day.
+if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mmin -1440 2>/dev/null | head -n 1)" ]; then
+  $sudo apt-get update -qq
+fi
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

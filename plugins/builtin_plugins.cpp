@@ -1,0 +1,21 @@
+// The one list of plugins compiled into auditrelay. Adding a plugin: a folder under plugins/,
+// its sources in plugins/CMakeLists.txt, and one line here.
+#include "agent/core/plugin_registry.h"
+#include "plugins/in_tail/in_tail.h"
+#include "plugins/out_file/out_file.h"
+#include "plugins/out_stdout/out_stdout.h"
+
+namespace auditrelay {
+
+const PluginRegistry& builtin_plugins() {
+  static const PluginRegistry registry = [] {
+    PluginRegistry r;
+    r.add(kTailInput);
+    r.add(kStdoutOutput);
+    r.add(kFileOutput);
+    return r;
+  }();
+  return registry;
+}
+
+}  // namespace auditrelay

@@ -1,0 +1,351 @@
+#include "plugins/in_tail/in_tail.h"
+
+#include <uv.h>
+
+#include <array>
+#include <filesystem>
+#include <memory>
+#include <set>
+
+#include "agent/loop/handle.h"
+#include "plugins/in_tail/file_tailer.h"
+#include "plugins/in_tail/offset_store.h"
+
+namespace auditrelay {
+namespace {
+
+constexpr std::array<std::string_view, 2> kWatchers{"auto", "poll"};
+
+constexpr std::array kSettings{
+    SettingSpec{.key = "paths",
+                .type = SettingType::kPathList,
+                .doc = "Glob patterns of the files to follow",
+                .required = true},
+    SettingSpec{.key = "exclude",
+                .type = SettingType::kPathList,
+                .doc = "Glob patterns of matched paths to leave alone"},
+    SettingSpec{.key = "read_from_head",
+                .type = SettingType::kBool,
+                .default_value = "false",
+                .doc = "At the very first start, read existing files from their start, not end"},
+    SettingSpec{.key = "refresh_interval",
+                .type = SettingType::kDuration,
+                .default_value = "1s",
+                .doc = "How often globs are re-scanned and files polled, besides inotify events"},
+    SettingSpec{.key = "rotate_wait",
+                .type = SettingType::kDuration,
+                .default_value = "5s",
+                .doc = "How long a renamed or deleted file is still read before it is released"},
+    SettingSpec{.key = "watcher",
+                .type = SettingType::kEnum,
+                .default_value = "auto",
+                .doc = "auto: inotify where it works, polling otherwise; poll: polling only",
+                .choices = kWatchers},
+    SettingSpec{.key = "max_record_bytes",
+                .type = SettingType::kSize,
+                .default_value = "1MiB",
+                .doc = "Longer lines are dead-lettered (first 1 KiB kept) and skipped"},
+};
+
+// At most this many batches wait for acknowledgement; reading pauses beyond (backpressure).
+constexpr int kMaxBatchesInFlight = 2;
+
+int64_t now_ms(uv_loop_t* loop) { return static_cast<int64_t>(uv_now(loop)); }
+
+class TailInput : public Input {
+ public:
+  TailInput(TailOptions options, const Settings& settings, InputContext context)
+      : ctx_(std::move(context)),
+        log_("in_tail[" + ctx_.name + "]"),
+        tailer_(std::move(options)),
+        store_(std::filesystem::path(ctx_.state_dir) / "offsets.json"),
+        read_from_head_(settings.boolean("read_from_head")),
+        poll_only_(settings.string("watcher") == "poll"),
+        refresh_ms_(static_cast<uint64_t>(settings.duration("refresh_interval").count())),
+        patterns_(settings.strings("paths")),
+        timer_(ctx_.loop) {
+    auto& m = *ctx_.metrics;
+    MetricLabels labels{{"input", ctx_.name}};
+    lines_read_ = &m.counter("auditrelay_tail_lines_read_total", "Lines read from files", labels);
+    rotations_ = &m.counter("auditrelay_tail_rotations_total",
+                            "Followed files renamed, deleted or truncated", labels);
+    files_ = &m.gauge("auditrelay_tail_files", "Files being followed", labels);
+  }
+
+  void start() override {
+    OffsetStore::Loaded loaded = store_.load();
+    if (!loaded.warning.empty()) log_.warn(loaded.warning);
+    for (auto& o : loaded.offsets) committed_.push_back({std::move(o), 0});
+    start_at_end_ = !loaded.existed && !read_from_head_;
+    watch_directories();
+    timer_.start(refresh_ms_, refresh_ms_, [this] {
+      watch_directories();
+      schedule();
+    });
+    schedule();
+  }
+
+  void stop(std::function<void()> stopped) override {
+    stopping_ = true;
+    on_stopped_ = std::move(stopped);
+    timer_.close();
+    watchers_.clear();
+    maybe_finish_stop();
+  }
+
+ private:
+  // inotify on each directory named by a pattern (where the directory part has no wildcard);
+  // directories that do not exist yet are tried again at each refresh.
+  void watch_directories() {
+    if (poll_only_ || stopping_) return;
+    for (const auto& pattern : patterns_) {
+      std::string dir = std::filesystem::path(pattern).parent_path().string();
+      if (dir.find_first_of("*?[") != std::string::npos || watched_.count(dir) > 0) continue;
+      auto w = std::make_unique<loop::FsEvent>(ctx_.loop);
+      if (w->start(dir, [this](const char*, int) { schedule(); }) == 0) {
+        watched_.insert(dir);
+        watchers_.push_back(std::move(w));
+      }
+    }
+  }
+
+  void schedule() {
+    if (stopping_) return;
+    if (cycle_running_ || in_flight_ >= kMaxBatchesInFlight) {
+      wanted_ = true;
+      return;
+    }
+    wanted_ = false;
+    cycle_running_ = true;
+    auto snapshot = committed_;
+    auto result = std::make_shared<TailCycle>();
+    bool at_end = start_at_end_;
+    int64_t now = now_ms(ctx_.loop);
+    loop::queue_work(
+        ctx_.loop,
+        [this, snapshot = std::move(snapshot), result, at_end, now] {
+          *result = tailer_.run_cycle(snapshot, at_end, now);
+        },
+        [this, result](const std::string& error) {
+          cycle_running_ = false;
+          if (!error.empty()) {
+            log_.error("reading files failed", {{"error", error}});
+          } else {
+            apply(std::move(*result));
+          }
+          if (stopping_) {
+            maybe_finish_stop();
+          } else if (wanted_) {
+            schedule();
+          } else {
+            check_idle();
+          }
+        });
+  }
+
+  void apply(TailCycle cycle) {
+    start_at_end_ = false;  // only files present at the very first start begin at their end
+    log_events(cycle.events);
+    sync_committed(cycle.files);
+    files_->set(static_cast<int64_t>(cycle.files.size()));
+    if (!cycle.batch.empty()) {
+      lines_read_->inc(cycle.batch.size());
+      ++in_flight_;
+      ctx_.sink->submit(std::move(cycle.batch),
+                        [this, progress = std::move(cycle.progress)] { acknowledged(progress); });
+    }
+    if (cycle.more) wanted_ = true;
+    save_offsets();
+  }
+
+  // Rebuilds the committed offsets from the files the tailer follows: known files keep their
+  // offset, new files (and new generations of truncated ones) start where the tailer starts.
+  void sync_committed(const std::vector<CommittedOffset>& files) {
+    std::vector<CommittedOffset> next;
+    for (const auto& f : files) {
+      CommittedOffset entry = f;
+      for (const auto& c : committed_) {
+        if (c.stored.identity == f.stored.identity && c.generation == f.generation) {
+          entry.stored.offset = c.stored.offset;
+        }
+      }
+      next.push_back(std::move(entry));
+    }
+    if (!same_offsets(next, committed_)) dirty_ = true;
+    committed_ = std::move(next);
+  }
+
+  static bool same_offsets(const std::vector<CommittedOffset>& a,
+                           const std::vector<CommittedOffset>& b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (!(a[i].stored.identity == b[i].stored.identity) ||
+          a[i].stored.offset != b[i].stored.offset ||
+          a[i].stored.fingerprint != b[i].stored.fingerprint ||
+          a[i].stored.path != b[i].stored.path) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  void acknowledged(const std::vector<FileProgress>& progress) {
+    --in_flight_;
+    for (const auto& p : progress) {
+      for (auto& c : committed_) {
+        if (c.stored.identity == p.identity && c.generation == p.generation &&
+            p.emitted_until > c.stored.offset) {
+          c.stored.offset = p.emitted_until;
+          dirty_ = true;
+        }
+      }
+    }
+    save_offsets();
+    if (stopping_) {
+      maybe_finish_stop();
+    } else if (wanted_) {
+      schedule();
+    } else {
+      check_idle();
+    }
+  }
+
+  // Persists the committed offsets off the loop thread, one save at a time.
+  void save_offsets() {
+    if (!dirty_ || saving_) return;
+    dirty_ = false;
+    saving_ = true;
+    auto offsets = std::make_shared<std::vector<StoredOffset>>();
+    for (const auto& c : committed_) offsets->push_back(c.stored);
+    auto error = std::make_shared<std::string>();
+    loop::queue_work(
+        ctx_.loop, [this, offsets, error] { *error = store_.save(*offsets); },
+        [this, error](const std::string&) {
+          saving_ = false;
+          if (!error->empty()) {
+            log_.error("saving read offsets failed; will retry", {{"error", *error}});
+            dirty_ = true;
+          }
+          if (stopping_) {
+            maybe_finish_stop();
+          } else {
+            save_offsets();
+          }
+        });
+  }
+
+  void check_idle() {
+    if (!ctx_.once || idle_reported_ || cycle_running_ || in_flight_ > 0 || wanted_) return;
+    idle_reported_ = true;
+    ctx_.on_idle();
+  }
+
+  void maybe_finish_stop() {
+    if (!on_stopped_ || cycle_running_ || in_flight_ > 0 || saving_) return;
+    if (dirty_) {
+      save_offsets();
+      return;
+    }
+    log_.info("stopped", {{"files", committed_.size()}});
+    auto done = std::move(on_stopped_);
+    on_stopped_ = nullptr;
+    done();
+  }
+
+  void log_events(const std::vector<TailEvent>& events) {
+    for (const auto& e : events) {
+      switch (e.kind) {
+        case TailEvent::Kind::kOpened:
+          log_.info("following file", {{"path", e.path}, {"offset", e.offset},
+                                       {"resumed", e.detail == "resumed"}});
+          unreadable_.erase(e.path);
+          break;
+        case TailEvent::Kind::kRotated:
+          rotations_->inc();
+          log_.info("file renamed away; reading it to its end", {{"path", e.path}});
+          break;
+        case TailEvent::Kind::kDeleted:
+          rotations_->inc();
+          log_.info("file deleted; reading it to its end", {{"path", e.path}});
+          break;
+        case TailEvent::Kind::kTruncated:
+          rotations_->inc();
+          log_.info("file truncated; reading it again from the start",
+                    {{"path", e.path}, {"previous_offset", e.offset}});
+          break;
+        case TailEvent::Kind::kReleased:
+          log_.info("file released", {{"path", e.path}, {"offset", e.offset}});
+          break;
+        case TailEvent::Kind::kError:
+          // Once per path until it works again, so a permission problem does not flood.
+          if (unreadable_.insert(e.path).second) {
+            log_.warn("cannot read file", {{"path", e.path}, {"error", e.detail}});
+          }
+          break;
+      }
+    }
+  }
+
+  InputContext ctx_;
+  Logger log_;
+  FileTailer tailer_;  // touched by the worker only while cycle_running_
+  OffsetStore store_;
+  bool read_from_head_;
+  bool poll_only_;
+  uint64_t refresh_ms_;
+  std::vector<std::string> patterns_;
+
+  loop::Timer timer_;
+  std::vector<std::unique_ptr<loop::FsEvent>> watchers_;
+  std::set<std::string> watched_;
+  std::set<std::string> unreadable_;
+
+  std::vector<CommittedOffset> committed_;
+  bool start_at_end_ = false;
+  bool cycle_running_ = false;
+  bool wanted_ = false;  // another cycle is due as soon as one may run
+  int in_flight_ = 0;
+  bool dirty_ = false;
+  bool saving_ = false;
+  bool stopping_ = false;
+  bool idle_reported_ = false;
+  std::function<void()> on_stopped_;
+
+  Counter* lines_read_;
+  Counter* rotations_;
+  Gauge* files_;
+};
+
+void validate(const Settings& settings) {
+  if (settings.strings("paths").empty()) {
+    throw settings.error("paths", "must name at least one pattern");
+  }
+  uint64_t max_record = settings.size("max_record_bytes");
+  if (max_record < 64 || max_record > (256u << 20)) {
+    throw settings.error("max_record_bytes", "must be between 64 B and 256 MiB");
+  }
+  if (settings.duration("refresh_interval").count() <= 0) {
+    throw settings.error("refresh_interval", "must be positive");
+  }
+}
+
+std::unique_ptr<Input> create(const Settings& settings, InputContext context) {
+  TailOptions options;
+  options.patterns = settings.strings("paths");
+  if (settings.has("exclude")) options.excludes = settings.strings("exclude");
+  options.max_record_bytes = settings.size("max_record_bytes");
+  options.rotate_wait_ms = settings.duration("rotate_wait").count();
+  return std::make_unique<TailInput>(std::move(options), settings, std::move(context));
+}
+
+}  // namespace
+
+const InputPlugin kTailInput{
+    .type = "tail",
+    .description = "Follows JSON-lines files through rotation and restarts",
+    .settings = kSettings,
+    .validate = validate,
+    .create = create,
+};
+
+}  // namespace auditrelay

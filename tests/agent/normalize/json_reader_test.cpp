@@ -1,0 +1,86 @@
+// JsonReader: its word-at-a-time string scan must decode exactly like rapidjson does, and its
+// buffers must be safely reused.
+#include "agent/normalize/json_reader.h"
+
+#include <doctest/doctest.h>
+#include <rapidjson/document.h>
+
+#include <random>
+#include <string>
+
+namespace auditrelay::normalize {
+namespace {
+
+// The string value of {"s": <literal>} as JsonReader reads it, or "<rejected>".
+std::string read_with(JsonReader& reader, const std::string& literal) {
+  const std::string raw = R"({"s":)" + literal + "}";
+  if (reader.parse(raw, 8)) return "<rejected>";
+  const rapidjson::Value& s = reader.root()["s"];
+  return {s.GetString(), s.GetStringLength()};
+}
+
+std::string read_reference(const std::string& literal) {
+  const std::string raw = R"({"s":)" + literal + "}";
+  rapidjson::Document d;
+  d.Parse<rapidjson::kParseValidateEncodingFlag>(raw.c_str(), raw.size());
+  if (d.HasParseError()) return "<rejected>";
+  return {d["s"].GetString(), d["s"].GetStringLength()};
+}
+
+TEST_CASE("escapes at every position decode as rapidjson decodes them") {
+  JsonReader reader;
+  for (std::string_view escape : {"\\\"", "\\\\", "\\n", "\\u00e9", "\\ud83d\\ude00", "\\/"}) {
+    for (size_t length = 0; length <= 40; ++length) {
+      for (size_t at = 0; at <= length; ++at) {
+        std::string body(length, 'x');
+        body.insert(at, escape);
+        body.insert(0, std::string(at % 3, 'y'));  // vary alignment too
+        const std::string literal = "\"" + body + "\"";
+        CAPTURE(literal);
+        CHECK(read_with(reader, literal) == read_reference(literal));
+      }
+    }
+  }
+}
+
+TEST_CASE("random strings, ASCII and not") {
+  JsonReader reader;
+  std::mt19937 rng(11);
+  const std::string_view pieces[] = {"a",       "b",        " ",    "\\\"", "\\\\", "\\t",
+                                     "\\u0041", "\xc3\xa9", "\x01", "\"",   "\\",   "\xff"};
+  for (int i = 0; i < 20000; ++i) {
+    std::string body;
+    for (unsigned n = rng() % 30; n > 0; --n)
+      body.append(pieces[rng() % std::size(pieces)]);
+    const std::string literal = "\"" + body + "\"";
+    CAPTURE(literal);
+    REQUIRE(read_with(reader, literal) == read_reference(literal));
+  }
+}
+
+TEST_CASE("an unterminated string stops at the end of the record") {
+  JsonReader reader;
+  for (size_t length = 0; length < 24; ++length) {
+    const std::string raw = R"({"s":")" + std::string(length, 'z');
+    const auto rejection = reader.parse(raw, 8);
+    REQUIRE(rejection.has_value());
+    CHECK(rejection->reason == RejectReason::kInvalidJson);
+  }
+}
+
+TEST_CASE("a big record after small ones, and small ones after it") {
+  JsonReader reader;
+  REQUIRE_FALSE(reader.parse(R"({"a":[1,2,3]})", 8));
+  std::string big = "{";
+  for (int i = 0; i < 20000; ++i)
+    big += "\"k" + std::to_string(i) + "\":[\"v\",{\"n\":1}],";
+  big.back() = '}';
+  REQUIRE_FALSE(reader.parse(big, 8));
+  CHECK(reader.root().MemberCount() == 20000);
+  REQUIRE_FALSE(reader.parse(R"({"b":"c"})", 8));
+  CHECK(reader.root().MemberCount() == 1);
+  CHECK(std::string(reader.root()["b"].GetString()) == "c");
+}
+
+}  // namespace
+}  // namespace auditrelay::normalize
