@@ -5,6 +5,7 @@ BUILD_TYPE  ?= RelWithDebInfo
 JOBS        ?= $(shell nproc)
 CMAKE_FLAGS ?=
 DEMO_STATE  := .state/demo
+MAKEFLAGS   += --no-print-directory
 
 .PHONY: all deps build demo test bench clean
 

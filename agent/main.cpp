@@ -1,16 +1,16 @@
 // auditrelay: ships LLM-gateway audit records to Elasticsearch, Splunk and webhooks.
 // This file only parses the command line; the subcommands live in agent/cli/.
 #include <CLI/CLI.hpp>
-
 #include <iostream>
 
 #include "agent/cli/commands.h"
 
 int main(int argc, char** argv) {
   using namespace auditrelay::cli;
-  CLI::App app{"auditrelay: ships LLM-gateway audit records to Elasticsearch, Splunk and "
-               "webhooks, exactly once",
-               "auditrelay"};
+  CLI::App app{
+      "auditrelay: ships LLM-gateway audit records to Elasticsearch, Splunk and "
+      "webhooks, exactly once",
+      "auditrelay"};
   app.require_subcommand(1);
   app.set_version_flag("--version", AUDITRELAY_VERSION);
 
@@ -32,8 +32,8 @@ int main(int argc, char** argv) {
   NormalizeArgs normalize_args;
   auto* normalize = app.add_subcommand(
       "normalize", "Normalize raw records (files or stdin) to documents as NDJSON on stdout");
-  normalize->add_option("--schema", normalize_args.schema,
-                        "policy_gateway, governance_audit or auto")
+  normalize
+      ->add_option("--schema", normalize_args.schema, "policy_gateway, governance_audit or auto")
       ->capture_default_str()
       ->check(CLI::IsMember({"auto", "policy_gateway", "governance_audit"}));
   normalize->add_option("--dataset", normalize_args.dataset, "data_stream.dataset")
@@ -42,8 +42,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   normalize->add_option("--service-name", normalize_args.service_name, "service.name")
       ->capture_default_str();
-  normalize->add_option("--max-record-bytes", normalize_args.max_record_bytes,
-                        "Longer records are rejected")
+  normalize
+      ->add_option("--max-record-bytes", normalize_args.max_record_bytes,
+                   "Longer records are rejected")
       ->capture_default_str();
   normalize->add_option("files", normalize_args.files, "Files of raw records ('-' or none: stdin)");
 

@@ -1,6 +1,7 @@
 // `auditrelay normalize`: raw records from files or stdin to documents on stdout, the way the
 // pipeline would make them (same line splitting, same record ids for the same file).
 #include <fcntl.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -33,8 +34,8 @@ std::string source_key(int fd, const std::string& name) {
     FileIdentity identity{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)};
     auto fp = compute_fingerprint(fd, std::nullopt);
     if (!fp && st.st_size > 0) {
-      fp = compute_fingerprint(fd, static_cast<uint32_t>(std::min<off_t>(st.st_size,
-                                                                         kFingerprintBytes)));
+      fp = compute_fingerprint(
+          fd, static_cast<uint32_t>(std::min<off_t>(st.st_size, kFingerprintBytes)));
     }
     if (fp) return file_id_key(identity, *fp);
   }
@@ -50,40 +51,43 @@ bool normalize_stream(int fd, const std::string& name, const NormalizeArgs& args
                       Normalizer& normalizer, Totals& totals) {
   std::string key = source_key(fd, name);
   LineCursor cursor;
+  // Reused across chunks: a fresh multi-megabyte buffer per chunk costs page faults.
+  RawBatch batch;
+  DocumentBatch docs;
   std::string pending;  // an unterminated line carried to the next chunk
   std::string out;
   bool eof = false;
   while (!eof) {
-    RawBatch batch;
+    batch.clear();
     uint32_t source = batch.add_source({name, key});
     std::string& data = batch.data();
-    data = std::move(pending);
+    data.assign(pending);
     size_t have = data.size();
     data.resize(have + kReadChunk);
     ssize_t n = ::read(fd, data.data() + have, kReadChunk);
+    if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
-      if (errno == EINTR) {
-        data.resize(have);
-        pending = std::move(data);
-        continue;
-      }
       std::cerr << "auditrelay: " << name << ": " << std::strerror(errno) << "\n";
       return false;
     }
     data.resize(have + static_cast<size_t>(n));
     eof = n == 0;
-    uint64_t chunk_start = cursor.offset;
-    std::string chunk_copy = data;  // scan_lines trims what it does not consume
+    // What follows the last newline is carried over, unless the line reader takes it itself
+    // (end of input, or a line over the limit that it is skipping).
+    const void* last_nl = memrchr(data.data(), '\n', data.size());
+    size_t tail_at = last_nl != nullptr
+                         ? static_cast<size_t>(static_cast<const char*>(last_nl) - data.data()) + 1
+                         : 0;
+    pending.assign(data, tail_at);
     scan_lines(batch, 0, source, cursor, args.max_record_bytes, eof);
-    pending = chunk_copy.substr(std::min<uint64_t>(cursor.offset - chunk_start, chunk_copy.size()));
+    if (cursor.skipping || eof) pending.clear();
 
-    DocumentBatch docs;
+    docs.clear();
     for (const RawRecord& r : batch.records()) {
       std::optional<Rejection> rejection;
       if (r.truncated()) {
-        rejection = Rejection{RejectReason::kTooLarge,
-                              "record of " + std::to_string(r.full_size) +
-                                  " bytes is over max_record_bytes"};
+        rejection = Rejection{RejectReason::kTooLarge, "record of " + std::to_string(r.full_size) +
+                                                           " bytes is over max_record_bytes"};
       } else {
         rejection = normalizer.normalize(batch.bytes(r), schema, {key, r.position}, docs);
       }

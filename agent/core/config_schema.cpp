@@ -58,9 +58,10 @@ constexpr std::array kNormalizeSettings{
 };
 
 constexpr std::array kDeadLetterSettings{
-    SettingSpec{.key = "path",
-                .type = SettingType::kPath,
-                .doc = "NDJSON file of rejected records (default <storage.path>/dead_letter.ndjson)"},
+    SettingSpec{
+        .key = "path",
+        .type = SettingType::kPath,
+        .doc = "NDJSON file of rejected records (default <storage.path>/dead_letter.ndjson)"},
 };
 
 constexpr std::array kPipelineSettings{

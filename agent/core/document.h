@@ -28,7 +28,8 @@ class DocumentBatch {
   DocumentView operator[](size_t i) const {
     const Entry& e = entries_[i];
     const char* p = data_.data() + e.offset;
-    return {{p, e.id_size}, {p + e.id_size, e.index_size}, {p + e.id_size + e.index_size, e.json_size}};
+    return {
+        {p, e.id_size}, {p + e.id_size, e.index_size}, {p + e.id_size + e.index_size, e.json_size}};
   }
   size_t size() const { return entries_.size(); }
   bool empty() const { return entries_.empty(); }

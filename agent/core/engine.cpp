@@ -16,8 +16,8 @@ namespace fs = std::filesystem;
 bool valid_data_stream_part(const std::string& s, bool allow_dot) {
   if (s.empty() || s.size() > 100) return false;
   for (char c : s) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
-              (allow_dot && c == '.');
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || (allow_dot && c == '.');
     if (!ok) return false;
   }
   return true;
@@ -30,12 +30,14 @@ NormalizeOptions normalize_options(const Settings& pipeline) {
   options.namespace_ = n.string("namespace");
   options.service_name = n.string("service_name");
   if (!valid_data_stream_part(options.dataset, true)) {
-    throw n.error("dataset", "must be lower case letters, digits, '_' or '.' (it names a data "
-                             "stream: logs-<dataset>-<namespace>)");
+    throw n.error("dataset",
+                  "must be lower case letters, digits, '_' or '.' (it names a data "
+                  "stream: logs-<dataset>-<namespace>)");
   }
   if (!valid_data_stream_part(options.namespace_, false)) {
-    throw n.error("namespace", "must be lower case letters, digits or '_' (it names a data "
-                               "stream: logs-<dataset>-<namespace>)");
+    throw n.error("namespace",
+                  "must be lower case letters, digits or '_' (it names a data "
+                  "stream: logs-<dataset>-<namespace>)");
   }
   int64_t depth = n.integer("max_depth");
   if (depth < 1 || depth > 1000) throw n.error("max_depth", "must be between 1 and 1000");
@@ -90,13 +92,13 @@ void Engine::build() {
   fs::path storage = config_.service.section("storage").string("path");
   ensure_directory(storage);
   const Settings& dl = config_.pipeline.section("dead_letter");
-  fs::path dead_letter = dl.has("path") ? fs::path(dl.string("path")) : storage / "dead_letter.ndjson";
+  fs::path dead_letter =
+      dl.has("path") ? fs::path(dl.string("path")) : storage / "dead_letter.ndjson";
 
   std::vector<PipelineOutput> outputs;
   for (const InstanceConfig& oc : config_.outputs) {
     const OutputPlugin* plugin = plugins_.output(oc.type);
-    OutputContext ctx{oc.name, ensure_directory(storage / "outputs" / oc.name).string(),
-                      &metrics_};
+    OutputContext ctx{oc.name, ensure_directory(storage / "outputs" / oc.name).string(), &metrics_};
     outputs.push_back({oc.name, plugin->create(oc.settings, std::move(ctx))});
   }
   pipeline_ = std::make_unique<Pipeline>(&loop_, normalize_options(config_.pipeline),
@@ -130,9 +132,7 @@ int Engine::run() {
 
   for (int sig : {SIGINT, SIGTERM}) {
     auto s = std::make_unique<loop::Signal>(&loop_);
-    s->start(sig, [this](int signum) {
-      begin_shutdown(signum == SIGINT ? "SIGINT" : "SIGTERM");
-    });
+    s->start(sig, [this](int signum) { begin_shutdown(signum == SIGINT ? "SIGINT" : "SIGTERM"); });
     signals_.push_back(std::move(s));
   }
   std::signal(SIGPIPE, SIG_IGN);
@@ -140,12 +140,14 @@ int Engine::run() {
   inputs_running_ = inputs_.size();
   inputs_busy_ = inputs_.size();
   try {
-    for (auto& input : inputs_) input->start();
+    for (auto& input : inputs_)
+      input->start();
   } catch (const std::exception& e) {
     log_.error("start-up failed", {{"error", e.what()}});
     return 1;
   }
-  log_.info("started", {{"inputs", inputs_.size()}, {"outputs", config_.outputs.size()},
+  log_.info("started", {{"inputs", inputs_.size()},
+                        {"outputs", config_.outputs.size()},
                         {"config", config_.file.string()}});
 
   uv_run(&loop_, UV_RUN_DEFAULT);
@@ -163,15 +165,17 @@ void Engine::begin_shutdown(const char* why) {
   log_.info("shutting down", {{"reason", why}, {"timeout_ms", timeout.count()}});
   shutdown_timer_ = std::make_unique<loop::Timer>(&loop_);
   shutdown_timer_->start(static_cast<uint64_t>(timeout.count()), 0, [this] {
-    log_.error("shutdown timed out; records not yet acknowledged will be read again at the next "
-               "start");
+    log_.error(
+        "shutdown timed out; records not yet acknowledged will be read again at the next "
+        "start");
     exit_now(1);
   });
   if (inputs_.empty()) {
     input_stopped();
     return;
   }
-  for (auto& input : inputs_) input->stop([this] { input_stopped(); });
+  for (auto& input : inputs_)
+    input->stop([this] { input_stopped(); });
 }
 
 void Engine::input_stopped() {

@@ -27,8 +27,8 @@ class Engine {
   static void validate(const PipelineConfig& config, const PluginRegistry& plugins);
 
   // Runs until shutdown. Returns the process exit code: 0 after a clean shutdown, 1 when
-  // start-up failed. A shutdown that times out, or a second signal, exits the process (1). Throws ConfigError for settings that are
-  // well-formed but unusable (reported like any config error).
+  // start-up failed. A shutdown that times out, or a second signal, exits the process (1). Throws
+  // ConfigError for settings that are well-formed but unusable (reported like any config error).
   int run();
 
  private:

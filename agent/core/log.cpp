@@ -1,7 +1,5 @@
 #include "agent/core/log.h"
 
-#include "agent/core/timestamp.h"
-
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 #include <unistd.h>
@@ -9,6 +7,8 @@
 #include <atomic>
 #include <cstdio>
 #include <mutex>
+
+#include "agent/core/timestamp.h"
 
 namespace auditrelay {
 namespace {
@@ -19,10 +19,14 @@ std::mutex g_write_mutex;
 
 std::string_view level_name(LogLevel level) {
   switch (level) {
-    case LogLevel::kDebug: return "debug";
-    case LogLevel::kInfo: return "info";
-    case LogLevel::kWarn: return "warn";
-    case LogLevel::kError: return "error";
+    case LogLevel::kDebug:
+      return "debug";
+    case LogLevel::kInfo:
+      return "info";
+    case LogLevel::kWarn:
+      return "warn";
+    case LogLevel::kError:
+      return "error";
   }
   return "info";
 }
@@ -43,11 +47,21 @@ void append_text_value(std::string& line, std::string_view v) {
   line += '"';
   for (char c : v) {
     switch (c) {
-      case '"': line += "\\\""; break;
-      case '\\': line += "\\\\"; break;
-      case '\n': line += "\\n"; break;
-      case '\r': line += "\\r"; break;
-      case '\t': line += "\\t"; break;
+      case '"':
+        line += "\\\"";
+        break;
+      case '\\':
+        line += "\\\\";
+        break;
+      case '\n':
+        line += "\\n";
+        break;
+      case '\r':
+        line += "\\r";
+        break;
+      case '\t':
+        line += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           char esc[8];
@@ -136,7 +150,9 @@ bool parse_log_format(std::string_view text, LogFormat& out) {
   return true;
 }
 
-bool Logger::enabled(LogLevel level) const { return level >= g_level.load(); }
+bool Logger::enabled(LogLevel level) const {
+  return level >= g_level.load();
+}
 
 void Logger::write(LogLevel level, std::string_view msg, LogFields fields) const {
   if (!enabled(level)) return;

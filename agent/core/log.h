@@ -27,8 +27,8 @@ struct LogField {
   LogField(std::string_view k, const std::string& v) : key(k), value(v) {}
   LogField(std::string_view k, const char* v) : key(k), value(v) {}
   template <typename T>
-    requires std::is_arithmetic_v<T> && (!std::is_same_v<T, bool>)
-  LogField(std::string_view k, T v) : key(k), value(std::to_string(v)), quoted(false) {}
+  requires std::is_arithmetic_v<T> &&(!std::is_same_v<T, bool>)LogField(std::string_view k, T v)
+      : key(k), value(std::to_string(v)), quoted(false) {}
   LogField(std::string_view k, bool v) : key(k), value(v ? "true" : "false"), quoted(false) {}
 };
 

@@ -81,8 +81,7 @@ void Pipeline::start_next() {
   busy_ = true;
   Job* job = queue_.front().get();
   loop::queue_work(
-      loop_, [this, job] { process(*job); },
-      [this](const std::string& error) { finished(error); });
+      loop_, [this, job] { process(*job); }, [this](const std::string& error) { finished(error); });
 }
 
 void Pipeline::process(Job& job) {
@@ -98,8 +97,8 @@ void Pipeline::process(Job& job) {
                                   " bytes is over max_record_bytes; only its first " +
                                   std::to_string(r.size) + " bytes are kept here"};
       } else {
-        rejection = normalizer_.normalize(bytes, job.schema, {source.id_key, r.position},
-                                          job.documents);
+        rejection =
+            normalizer_.normalize(bytes, job.schema, {source.id_key, r.position}, job.documents);
       }
       if (rejection) {
         job.rejected_by_reason[static_cast<size_t>(rejection->reason)]++;
@@ -145,12 +144,21 @@ void Pipeline::finished(const std::string& error) {
     return;
   }
   consecutive_failures_ = 0;
+  uint64_t rejected = 0;
   for (int i = 0; i < kRejectReasonCount; ++i) {
     if (uint64_t n = job.rejected_by_reason[static_cast<size_t>(i)]; n > 0) {
       rejected_[static_cast<size_t>(i)]->inc(n);
+      rejected += n;
     }
   }
-  for (size_t i = 0; i < outputs_.size(); ++i) written_[i]->inc(job.documents.size());
+  if (rejected > 0) {
+    log_.warn("records rejected; they are in the dead-letter file with their reasons",
+              {{"input", job.input},
+               {"rejected", rejected},
+               {"dead_letter", dead_letters_.path().string()}});
+  }
+  for (size_t i = 0; i < outputs_.size(); ++i)
+    written_[i]->inc(job.documents.size());
   std::unique_ptr<Job> finished_job = std::move(queue_.front());
   queue_.pop_front();
   busy_ = false;

@@ -28,10 +28,10 @@ class RecordSink {
 };
 
 struct InputContext {
-  std::string name;             // the instance name
+  std::string name;  // the instance name
   uv_loop_s* loop = nullptr;
   RecordSink* sink = nullptr;
-  std::string state_dir;        // private, durable directory of this instance (exists)
+  std::string state_dir;  // private, durable directory of this instance (exists)
   MetricsRegistry* metrics = nullptr;
   // --once: read what exists now, then call on_idle (loop thread) once all of it is
   // acknowledged, instead of waiting for more.
@@ -70,8 +70,7 @@ class Output {
 // via Settings::error(). Called by `check` and before create().
 using SettingsValidator = void (*)(const Settings& settings);
 using InputFactory = std::unique_ptr<Input> (*)(const Settings& settings, InputContext context);
-using OutputFactory = std::unique_ptr<Output> (*)(const Settings& settings,
-                                                  OutputContext context);
+using OutputFactory = std::unique_ptr<Output> (*)(const Settings& settings, OutputContext context);
 
 struct InputPlugin {
   std::string_view type;

@@ -34,7 +34,8 @@ class PluginRegistry {
   template <typename P>
   static std::vector<std::string> types(const std::vector<const P*>& list) {
     std::vector<std::string> out;
-    for (const auto* p : list) out.emplace_back(p->type);
+    for (const auto* p : list)
+      out.emplace_back(p->type);
     return out;
   }
 

@@ -17,11 +17,11 @@ struct RecordSource {
 };
 
 struct RawRecord {
-  uint32_t source = 0;      // index into RawBatch::sources()
-  uint64_t position = 0;    // byte offset of the record in its source
-  size_t offset = 0;        // where its bytes start in RawBatch::data()
-  size_t size = 0;          // how many bytes are kept in data()
-  uint64_t full_size = 0;   // the record's real length; > size when it was cut (over the limit)
+  uint32_t source = 0;     // index into RawBatch::sources()
+  uint64_t position = 0;   // byte offset of the record in its source
+  size_t offset = 0;       // where its bytes start in RawBatch::data()
+  size_t size = 0;         // how many bytes are kept in data()
+  uint64_t full_size = 0;  // the record's real length; > size when it was cut (over the limit)
   bool truncated() const { return full_size > size; }
 };
 
@@ -45,6 +45,13 @@ class RawBatch {
 
   std::string_view bytes(const RawRecord& r) const { return {data_.data() + r.offset, r.size}; }
   const RecordSource& source(const RawRecord& r) const { return sources_[r.source]; }
+
+  // Empties the batch, keeping its memory for the next one.
+  void clear() {
+    sources_.clear();
+    data_.clear();
+    records_.clear();
+  }
 
   std::string& data() { return data_; }
   const std::string& data() const { return data_; }

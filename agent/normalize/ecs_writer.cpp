@@ -2,23 +2,50 @@
 
 namespace auditrelay::normalize {
 
-void write_document_head(JsonWriter& w, const UtcTimestamp& timestamp,
-                         const NormalizeOptions& options) {
-  write_member(w, "@timestamp", timestamp.view());
-  write_key(w, "data_stream");
-  w.StartObject();
-  write_member(w, "type", "logs");
-  write_member(w, "dataset", options.dataset);
-  write_member(w, "namespace", options.namespace_);
-  w.EndObject();
-  write_key(w, "service");
-  w.StartObject();
-  write_member(w, "name", options.service_name);
-  w.EndObject();
+namespace {
+
+// Renders with rapidjson so that option values are escaped like every other string.
+template <typename Render>
+std::string render(Render&& render_into) {
+  OutputBuffer buffer;
+  JsonWriter w(buffer);
+  render_into(w);
+  return {buffer.GetString(), buffer.GetSize()};
 }
 
-void write_event_head(JsonWriter& w, const NormalizeOptions& options) {
-  write_member(w, "dataset", options.dataset);
+void write_raw(JsonWriter& w, const std::string& json, rapidjson::Type type) {
+  w.RawValue(json.data(), json.size(), type);
+}
+
+}  // namespace
+
+ConstantFields::ConstantFields(const NormalizeOptions& options)
+    : data_stream(render([&](JsonWriter& w) {
+        w.StartObject();
+        write_member(w, "type", "logs");
+        write_member(w, "dataset", options.dataset);
+        write_member(w, "namespace", options.namespace_);
+        w.EndObject();
+      })),
+      service(render([&](JsonWriter& w) {
+        w.StartObject();
+        write_member(w, "name", options.service_name);
+        w.EndObject();
+      })),
+      dataset(render([&](JsonWriter& w) { write_string(w, options.dataset); })) {}
+
+void write_document_head(JsonWriter& w, const UtcTimestamp& timestamp,
+                         const ConstantFields& constants) {
+  write_member(w, "@timestamp", timestamp.view());
+  write_key(w, "data_stream");
+  write_raw(w, constants.data_stream, rapidjson::kObjectType);
+  write_key(w, "service");
+  write_raw(w, constants.service, rapidjson::kObjectType);
+}
+
+void write_event_head(JsonWriter& w, const ConstantFields& constants) {
+  write_key(w, "dataset");
+  write_raw(w, constants.dataset, rapidjson::kStringType);
   write_member(w, "kind", "event");
   write_key(w, "category");
   w.StartArray();

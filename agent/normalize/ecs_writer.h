@@ -6,6 +6,7 @@
 #include <rapidjson/document.h>
 #include <rapidjson/writer.h>
 
+#include <string>
 #include <string_view>
 
 #include "agent/normalize/event_type.h"
@@ -40,12 +41,20 @@ inline void write_member(JsonWriter& w, std::string_view key, const rapidjson::V
   write_value(w, value);
 }
 
+// The values that depend on the options alone, rendered once as JSON text.
+struct ConstantFields {
+  explicit ConstantFields(const NormalizeOptions& options);
+  std::string data_stream;  // {"type":"logs","dataset":...,"namespace":...}
+  std::string service;      // {"name":...}
+  std::string dataset;      // the dataset as a JSON string, for event.dataset
+};
+
 // "@timestamp", "data_stream" and "service": the head of every normalized document.
 void write_document_head(JsonWriter& w, const UtcTimestamp& timestamp,
-                         const NormalizeOptions& options);
+                         const ConstantFields& constants);
 
 // The first members of the "event" object: dataset, kind and category.
-void write_event_head(JsonWriter& w, const NormalizeOptions& options);
+void write_event_head(JsonWriter& w, const ConstantFields& constants);
 
 // event.type and event.outcome.
 void write_event_type(JsonWriter& w, const EventType& type);

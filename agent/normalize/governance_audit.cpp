@@ -100,7 +100,7 @@ Decision decide(const Slots& slots) {
 void write_event(JsonWriter& w, const Slots& slots, const Decision& decision, RecordContext& ctx) {
   write_key(w, "event");
   w.StartObject();
-  write_event_head(w, ctx.options);
+  write_event_head(w, ctx.constants);
   write_event_type(w, classify_decision(decision.name));
   write_member(w, "action", decision.name);
   if (has_violations(slots)) {
@@ -205,7 +205,7 @@ std::optional<Rejection> normalize_governance_audit(const Value& record, RecordC
 
   JsonWriter& w = ctx.writer;
   w.StartObject();
-  write_document_head(w, *timestamp, ctx.options);
+  write_document_head(w, *timestamp, ctx.constants);
   write_event(w, slots, decision, ctx);
   write_ecs_extras(w, slots, ip_valid);
   write_policy(w, slots, decision, ip_valid, unmapped);

@@ -89,13 +89,16 @@ std::string_view to_string(RejectReason reason) {
 
 struct Normalizer::State {
   explicit State(const NormalizeOptions& options)
-      : writer(output), default_index("logs-" + options.dataset + "-" + options.namespace_) {}
+      : writer(output),
+        default_index("logs-" + options.dataset + "-" + options.namespace_),
+        constants(options) {}
 
   normalize::JsonReader reader;
   normalize::OutputBuffer output;
   normalize::JsonWriter writer;
   normalize::Scratch scratch;
   std::string default_index;
+  normalize::ConstantFields constants;
 };
 
 Normalizer::Normalizer(NormalizeOptions options)
@@ -118,7 +121,13 @@ std::optional<Rejection> Normalizer::normalize(std::string_view raw, Schema sche
 
   s.output.Clear();
   s.writer.Reset(s.output);
-  RecordContext ctx{options_, where, raw, s.default_index, s.writer, s.scratch, {}, {}};
+  RecordContext ctx{.options = options_,
+                    .where = where,
+                    .raw = raw,
+                    .default_index = s.default_index,
+                    .constants = s.constants,
+                    .writer = s.writer,
+                    .scratch = s.scratch};
   if (auto rejection = normalizer(record, ctx)) return rejection;
   out.add(ctx.id, ctx.index, {s.output.GetString(), s.output.GetSize()});
   return std::nullopt;

@@ -105,7 +105,7 @@ void write_event(JsonWriter& w, const Slots& slots, const RecordContext& ctx) {
   const Value* decision = slots[kEffectiveDecision] ? slots[kEffectiveDecision] : slots[kDecision];
   write_key(w, "event");
   w.StartObject();
-  write_event_head(w, ctx.options);
+  write_event_head(w, ctx.constants);
   write_event_type(w, classify_decision(string_of(*decision)));
   write_member(w, "action", *slots[kDecision]);
   if (slots[kReasonCode]) write_member(w, "reason", *slots[kReasonCode]);
@@ -172,7 +172,7 @@ std::optional<Rejection> normalize_policy_gateway(const Value& record, RecordCon
 
   JsonWriter& w = ctx.writer;
   w.StartObject();
-  write_document_head(w, *timestamp, ctx.options);
+  write_document_head(w, *timestamp, ctx.constants);
   write_event(w, slots, ctx);
   write_ecs_extras(w, slots);
   write_policy(w, slots, unmapped);

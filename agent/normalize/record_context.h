@@ -28,12 +28,13 @@ struct RecordContext {
   const RecordPosition& where;
   std::string_view raw;            // the record as read: what a derived id hashes
   std::string_view default_index;  // logs-<dataset>-<namespace> from the options
-  JsonWriter& writer;              // reset, empty; the normalizer writes one object
+  const ConstantFields& constants;
+  JsonWriter& writer;  // reset, empty; the normalizer writes one object
   Scratch& scratch;
 
   // Set by the normalizer on success; valid until the next record.
-  std::string_view id;
-  std::string_view index;
+  std::string_view id{};
+  std::string_view index{};
 
   // The record's id when it has none of its own (MAPPING.md §4).
   std::string_view derive_id() {

@@ -45,7 +45,8 @@ TailCycle FileTailer::run_cycle(const std::vector<CommittedOffset>& committed, b
   TailCycle cycle;
   rescan(committed, start_at_end, now_ms, cycle);
   size_t budget = options_.cycle_budget_bytes;
-  for (File& f : files_) read_file(f, committed, now_ms, budget, cycle);
+  for (File& f : files_)
+    read_file(f, committed, now_ms, budget, cycle);
   std::erase_if(files_, [](const File& f) { return f.released; });
   for (const File& f : files_) {
     cycle.files.push_back({{f.identity, f.fingerprint, f.start_offset, f.path}, f.generation});
@@ -64,7 +65,8 @@ void FileTailer::rescan(const std::vector<CommittedOffset>& committed, bool star
         struct stat st {};
         if (excluded(path) || ::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
         FileIdentity id = identity_of(st);
-        bool seen = std::any_of(found.begin(), found.end(), [&](auto& p) { return p.second == id; });
+        bool seen =
+            std::any_of(found.begin(), found.end(), [&](auto& p) { return p.second == id; });
         if (!seen) found.emplace_back(std::move(path), id);
       }
     }
@@ -72,7 +74,8 @@ void FileTailer::rescan(const std::vector<CommittedOffset>& committed, bool star
   }
 
   for (File& f : files_) {
-    auto it = std::find_if(found.begin(), found.end(), [&](auto& p) { return p.second == f.identity; });
+    auto it =
+        std::find_if(found.begin(), found.end(), [&](auto& p) { return p.second == f.identity; });
     if (it != found.end()) {
       f.path = it->first;  // renamed to a name that still matches: same file, same offsets
       f.gone = false;
@@ -84,7 +87,9 @@ void FileTailer::rescan(const std::vector<CommittedOffset>& committed, bool star
     struct stat st {};
     bool deleted = ::fstat(f.fd, &st) == 0 && st.st_nlink == 0;
     cycle.events.push_back({deleted ? TailEvent::Kind::kDeleted : TailEvent::Kind::kRotated,
-                            f.path, f.cursor.offset, {}});
+                            f.path,
+                            f.cursor.offset,
+                            {}});
   }
 
   for (const auto& [path, identity] : found) {
@@ -128,7 +133,8 @@ void FileTailer::open_new(const std::string& path, const FileIdentity& identity,
   if (!resumed) f.start_offset = start_at_end ? static_cast<uint64_t>(st.st_size) : 0;
   f.cursor.offset = f.start_offset;
   if (f.fingerprint) f.id_key = file_id_key(identity, *f.fingerprint);
-  cycle.events.push_back({TailEvent::Kind::kOpened, path, f.start_offset, resumed ? "resumed" : ""});
+  cycle.events.push_back(
+      {TailEvent::Kind::kOpened, path, f.start_offset, resumed ? "resumed" : ""});
   files_.push_back(std::move(f));
 }
 
@@ -151,7 +157,8 @@ void FileTailer::read_file(File& f, const std::vector<CommittedOffset>& committe
                            size_t& budget, TailCycle& cycle) {
   struct stat st {};
   if (::fstat(f.fd, &st) != 0) {
-    cycle.events.push_back({TailEvent::Kind::kError, f.path, f.cursor.offset, std::strerror(errno)});
+    cycle.events.push_back(
+        {TailEvent::Kind::kError, f.path, f.cursor.offset, std::strerror(errno)});
     return;
   }
   uint64_t size = static_cast<uint64_t>(st.st_size);
@@ -162,7 +169,8 @@ void FileTailer::read_file(File& f, const std::vector<CommittedOffset>& committe
   if (!f.fingerprint) {
     f.fingerprint = compute_fingerprint(f.fd, std::nullopt);
     if (!f.fingerprint && final && size > 0) {
-      f.fingerprint = compute_fingerprint(f.fd, static_cast<uint32_t>(std::min<uint64_t>(size, kFingerprintBytes)));
+      f.fingerprint = compute_fingerprint(
+          f.fd, static_cast<uint32_t>(std::min<uint64_t>(size, kFingerprintBytes)));
     }
     if (f.fingerprint) f.id_key = file_id_key(f.identity, *f.fingerprint);
   }
@@ -179,7 +187,8 @@ void FileTailer::read_file(File& f, const std::vector<CommittedOffset>& committe
     ssize_t n = ::pread(f.fd, data.data() + begin, want, static_cast<off_t>(f.cursor.offset));
     if (n < 0) {
       data.resize(begin);
-      cycle.events.push_back({TailEvent::Kind::kError, f.path, f.cursor.offset, std::strerror(errno)});
+      cycle.events.push_back(
+          {TailEvent::Kind::kError, f.path, f.cursor.offset, std::strerror(errno)});
       return;
     }
     data.resize(begin + static_cast<size_t>(n));
@@ -201,8 +210,8 @@ void FileTailer::read_file(File& f, const std::vector<CommittedOffset>& committe
 
   if (final && f.cursor.offset >= size && !f.cursor.skipping) {
     const CommittedOffset* c = find_committed(committed, f.identity);
-    bool acknowledged = c != nullptr && c->generation == f.generation &&
-                        c->stored.offset >= f.cursor.offset;
+    bool acknowledged =
+        c != nullptr && c->generation == f.generation && c->stored.offset >= f.cursor.offset;
     if (acknowledged || size == 0) {
       ::close(f.fd);
       f.fd = -1;

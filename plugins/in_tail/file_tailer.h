@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "agent/core/record.h"
 #include "agent/core/line_reader.h"
+#include "agent/core/record.h"
 #include "plugins/in_tail/offset_store.h"
 
 namespace auditrelay {
@@ -71,7 +71,7 @@ class FileTailer {
 
  private:
   // One followed file; its fd stays open until it is released.
-    struct File {
+  struct File {
     FileIdentity identity;
     int fd = -1;
     std::string path;
@@ -88,8 +88,7 @@ class FileTailer {
   void rescan(const std::vector<CommittedOffset>& committed, bool start_at_end, int64_t now_ms,
               TailCycle& cycle);
   void open_new(const std::string& path, const FileIdentity& identity,
-                const std::vector<CommittedOffset>& committed, bool start_at_end,
-                TailCycle& cycle);
+                const std::vector<CommittedOffset>& committed, bool start_at_end, TailCycle& cycle);
   void read_file(File& file, const std::vector<CommittedOffset>& committed, int64_t now_ms,
                  size_t& budget, TailCycle& cycle);
   bool check_truncation(File& file, uint64_t size, TailCycle& cycle);

@@ -50,7 +50,9 @@ constexpr std::array kSettings{
 // At most this many batches wait for acknowledgement; reading pauses beyond (backpressure).
 constexpr int kMaxBatchesInFlight = 2;
 
-int64_t now_ms(uv_loop_t* loop) { return static_cast<int64_t>(uv_now(loop)); }
+int64_t now_ms(uv_loop_t* loop) {
+  return static_cast<int64_t>(uv_now(loop));
+}
 
 class TailInput : public Input {
  public:
@@ -75,7 +77,8 @@ class TailInput : public Input {
   void start() override {
     OffsetStore::Loaded loaded = store_.load();
     if (!loaded.warning.empty()) log_.warn(loaded.warning);
-    for (auto& o : loaded.offsets) committed_.push_back({std::move(o), 0});
+    for (auto& o : loaded.offsets)
+      committed_.push_back({std::move(o), 0});
     start_at_end_ = !loaded.existed && !read_from_head_;
     watch_directories();
     timer_.start(refresh_ms_, refresh_ms_, [this] {
@@ -216,7 +219,8 @@ class TailInput : public Input {
     dirty_ = false;
     saving_ = true;
     auto offsets = std::make_shared<std::vector<StoredOffset>>();
-    for (const auto& c : committed_) offsets->push_back(c.stored);
+    for (const auto& c : committed_)
+      offsets->push_back(c.stored);
     auto error = std::make_shared<std::string>();
     loop::queue_work(
         ctx_.loop, [this, offsets, error] { *error = store_.save(*offsets); },
@@ -256,8 +260,8 @@ class TailInput : public Input {
     for (const auto& e : events) {
       switch (e.kind) {
         case TailEvent::Kind::kOpened:
-          log_.info("following file", {{"path", e.path}, {"offset", e.offset},
-                                       {"resumed", e.detail == "resumed"}});
+          log_.info("following file",
+                    {{"path", e.path}, {"offset", e.offset}, {"resumed", e.detail == "resumed"}});
           unreadable_.erase(e.path);
           break;
         case TailEvent::Kind::kRotated:

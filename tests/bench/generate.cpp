@@ -77,7 +77,8 @@ class Rng {
   // Index into `weights` (need not sum to 1).
   size_t weighted(const std::vector<double>& weights) {
     double total = 0;
-    for (double w : weights) total += w;
+    for (double w : weights)
+      total += w;
     double x = unit() * total;
     for (size_t i = 0; i < weights.size(); ++i) {
       if (x < weights[i]) return i;
@@ -126,8 +127,8 @@ std::string format_time(int64_t ms, Fraction fraction, int offset_minutes, unsig
   Civil c = civil_from_days(days);
   char buf[64];
   int n = std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02u:%02u:%02u",
-                        static_cast<long long>(c.year), c.month, c.day, sod / 3600,
-                        (sod / 60) % 60, sod % 60);
+                        static_cast<long long>(c.year), c.month, c.day, sod / 3600, (sod / 60) % 60,
+                        sod % 60);
   std::string out(buf, static_cast<size_t>(n));
   switch (fraction) {
     case Fraction::kNone:
@@ -175,8 +176,12 @@ constexpr int64_t kStartMs = 1768550400000LL;
 
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
-void key(Writer& w, std::string_view k) { w.Key(k.data(), static_cast<rapidjson::SizeType>(k.size())); }
-void str(Writer& w, std::string_view s) { w.String(s.data(), static_cast<rapidjson::SizeType>(s.size())); }
+void key(Writer& w, std::string_view k) {
+  w.Key(k.data(), static_cast<rapidjson::SizeType>(k.size()));
+}
+void str(Writer& w, std::string_view s) {
+  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
 void kv(Writer& w, std::string_view k, std::string_view v) {
   key(w, k);
   str(w, v);
@@ -184,7 +189,8 @@ void kv(Writer& w, std::string_view k, std::string_view v) {
 void string_array(Writer& w, std::string_view k, const std::vector<std::string>& items) {
   key(w, k);
   w.StartArray();
-  for (const std::string& s : items) str(w, s);
+  for (const std::string& s : items)
+    str(w, s);
   w.EndArray();
 }
 
@@ -195,7 +201,8 @@ std::vector<std::string> sample(Rng& rng, const std::vector<std::string>& from, 
   for (size_t tries = 0; out.size() < count && tries < count * 4; ++tries) {
     const std::string& s = rng.pick(from);
     bool dup = false;
-    for (const std::string& o : out) dup = dup || o == s;
+    for (const std::string& o : out)
+      dup = dup || o == s;
     if (!dup) out.push_back(s);
   }
   return out;
@@ -205,7 +212,8 @@ std::string hex_id(Rng& rng, size_t digits) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string s;
   s.reserve(digits);
-  for (size_t i = 0; i < digits; ++i) s += kHex[rng.below(16)];
+  for (size_t i = 0; i < digits; ++i)
+    s += kHex[rng.below(16)];
   return s;
 }
 
@@ -213,21 +221,29 @@ std::string alnum_id(Rng& rng, size_t chars) {
   static constexpr char kChars[] = "abcdefghijklmnopqrstuvwxyz0123456789";
   std::string s;
   s.reserve(chars);
-  for (size_t i = 0; i < chars; ++i) s += kChars[rng.below(36)];
+  for (size_t i = 0; i < chars; ++i)
+    s += kChars[rng.below(36)];
   return s;
 }
 
 const std::vector<std::string> kModels = {
-    "gpt-4o",          "gpt-4o-mini",          "claude-sonnet-4-20250514", "claude-3-5-haiku-20241022",
-    "llama-3.1-70b",   "llama-3.1-8b-instruct", "mistral-large-2411",      "gemini-1.5-pro",
-    "o3-mini",         "deepseek-chat",
+    "gpt-4o",
+    "gpt-4o-mini",
+    "claude-sonnet-4-20250514",
+    "claude-3-5-haiku-20241022",
+    "llama-3.1-70b",
+    "llama-3.1-8b-instruct",
+    "mistral-large-2411",
+    "gemini-1.5-pro",
+    "o3-mini",
+    "deepseek-chat",
 };
 // Traffic share of each model above.
 const std::vector<double> kModelWeights = {30, 18, 20, 6, 8, 4, 4, 5, 3, 2};
 // The provider of each model above.
 const std::vector<std::string> kProviders = {
-    "openai", "openai", "anthropic", "anthropic", "meta", "meta", "mistral", "google", "openai",
-    "deepseek",
+    "openai", "openai",  "anthropic", "anthropic", "meta",
+    "meta",   "mistral", "google",    "openai",    "deepseek",
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -242,32 +258,67 @@ struct GatewayPolicy {
 };
 
 const std::vector<GatewayPolicy> kGatewayPolicies = {
-    {"support-guardrails", {"self-harm/intent", "violence", "harassment"}, {"kill yourself", "bomb"},
-     "CATEGORY_BLOCK", "CATEGORY_WARNING"},
-    {"pii-shield", {"pii/ssn", "pii/credit-card", "pii/email", "pii/phone"},
-     {"social security number", "card number", "passport number"}, "DENYLIST_MATCH", "PII_WARNING"},
+    {"support-guardrails",
+     {"self-harm/intent", "violence", "harassment"},
+     {"kill yourself", "bomb"},
+     "CATEGORY_BLOCK",
+     "CATEGORY_WARNING"},
+    {"pii-shield",
+     {"pii/ssn", "pii/credit-card", "pii/email", "pii/phone"},
+     {"social security number", "card number", "passport number"},
+     "DENYLIST_MATCH",
+     "PII_WARNING"},
     {"tone-check", {"harassment", "profanity", "hate"}, {}, "TONE_BLOCK", "TONE_WARNING"},
-    {"prompt-injection", {"injection/direct", "injection/indirect", "jailbreak"},
-     {"ignore previous instructions", "developer mode"}, "PROMPT_INJECTION", "INJECTION_SUSPECTED"},
-    {"secrets-scanner", {"secrets/api-key", "secrets/private-key", "secrets/password"},
-     {"BEGIN RSA PRIVATE KEY", "AKIA"}, "SECRET_DETECTED", "SECRET_SUSPECTED"},
+    {"prompt-injection",
+     {"injection/direct", "injection/indirect", "jailbreak"},
+     {"ignore previous instructions", "developer mode"},
+     "PROMPT_INJECTION",
+     "INJECTION_SUSPECTED"},
+    {"secrets-scanner",
+     {"secrets/api-key", "secrets/private-key", "secrets/password"},
+     {"BEGIN RSA PRIVATE KEY", "AKIA"},
+     "SECRET_DETECTED",
+     "SECRET_SUSPECTED"},
     {"toxicity-filter", {"toxicity", "hate", "sexual"}, {}, "TOXICITY_BLOCK", "TOXICITY_WARNING"},
-    {"medical-advice", {"medical/diagnosis", "medical/dosage"}, {}, "MEDICAL_BLOCK", "MEDICAL_DISCLAIMER"},
-    {"financial-advice", {"finance/investment", "finance/tax"}, {"guaranteed returns"},
-     "FINANCE_BLOCK", "FINANCE_DISCLAIMER"},
-    {"brand-safety", {"competitor-mention", "off-topic"}, {"acme corp"}, "BRAND_BLOCK", "BRAND_WARNING"},
-    {"export-control", {"export/itar", "export/dual-use"}, {"centrifuge"}, "EXPORT_CONTROL", "EXPORT_WARNING"},
-    {"data-residency", {"residency/eu", "residency/us"}, {}, "RESIDENCY_VIOLATION", "RESIDENCY_WARNING"},
-    {"code-license", {"license/gpl", "license/unknown"}, {"GNU General Public License"},
-     "LICENSE_BLOCK", "LICENSE_WARNING"},
+    {"medical-advice",
+     {"medical/diagnosis", "medical/dosage"},
+     {},
+     "MEDICAL_BLOCK",
+     "MEDICAL_DISCLAIMER"},
+    {"financial-advice",
+     {"finance/investment", "finance/tax"},
+     {"guaranteed returns"},
+     "FINANCE_BLOCK",
+     "FINANCE_DISCLAIMER"},
+    {"brand-safety",
+     {"competitor-mention", "off-topic"},
+     {"acme corp"},
+     "BRAND_BLOCK",
+     "BRAND_WARNING"},
+    {"export-control",
+     {"export/itar", "export/dual-use"},
+     {"centrifuge"},
+     "EXPORT_CONTROL",
+     "EXPORT_WARNING"},
+    {"data-residency",
+     {"residency/eu", "residency/us"},
+     {},
+     "RESIDENCY_VIOLATION",
+     "RESIDENCY_WARNING"},
+    {"code-license",
+     {"license/gpl", "license/unknown"},
+     {"GNU General Public License"},
+     "LICENSE_BLOCK",
+     "LICENSE_WARNING"},
 };
 // How often each policy above decides (some guard every request, some a single project).
 const std::vector<double> kGatewayPolicyWeights = {18, 16, 10, 14, 9, 8, 4, 4, 6, 2, 5, 4};
 
 const std::vector<std::string> kProjects = {
-    "support-bot",      "claims-assistant", "sales-copilot",    "code-review",   "hr-helpdesk",
-    "search-summarizer", "legal-drafting",  "marketing-writer", "data-explorer", "onboarding-guide",
-    "fraud-triage",     "translation-hub",  "internal-wiki-qa", "release-notes", "ticket-router",
+    "support-bot",      "claims-assistant",  "sales-copilot",  "code-review",
+    "hr-helpdesk",      "search-summarizer", "legal-drafting", "marketing-writer",
+    "data-explorer",    "onboarding-guide",  "fraud-triage",   "translation-hub",
+    "internal-wiki-qa", "release-notes",     "ticket-router",
 };
 const std::vector<std::string> kRoutes = {"chat", "completions", "embeddings", "tools", "batch"};
 const std::vector<std::string> kAllowlist = {
@@ -289,21 +340,28 @@ void write_policy_gateway(Writer& w, Rng& rng, int64_t ms) {
   // Rollout: most policies enforce; new ones run in shadow (decide but do not act) for a while.
   bool shadow = rng.chance(0.08);
   std::string effective = decision;
-  if (shadow && decision != "allow") effective = "allow";
-  else if (!shadow && decision == "rewrite" && rng.chance(0.05)) effective = "block";  // rewrite failed
+  if (shadow && decision != "allow")
+    effective = "allow";
+  else if (!shadow && decision == "rewrite" && rng.chance(0.05))
+    effective = "block";  // rewrite failed
 
   std::string reason_code = "ALLOW";
-  if (decision == "warn") reason_code = policy.warn_reason;
-  else if (decision == "block") reason_code = policy.block_reason;
-  else if (decision == "rewrite") reason_code = rng.chance(0.7) ? "REWRITE" : "PII_REDACTED";
+  if (decision == "warn")
+    reason_code = policy.warn_reason;
+  else if (decision == "block")
+    reason_code = policy.block_reason;
+  else if (decision == "rewrite")
+    reason_code = rng.chance(0.7) ? "REWRITE" : "PII_REDACTED";
 
   const std::string& project = kProjects[rng.skewed(kProjects.size(), 1.8)];
   std::string target = project;
   if (rng.chance(0.25)) target += "/" + rng.pick(kRoutes);
 
   size_t n_categories = 0;
-  if (decision == "allow") n_categories = rng.chance(0.04) ? 1 : 0;  // seen, under threshold
-  else n_categories = static_cast<size_t>(rng.range(1, 3));
+  if (decision == "allow")
+    n_categories = rng.chance(0.04) ? 1 : 0;  // seen, under threshold
+  else
+    n_categories = static_cast<size_t>(rng.range(1, 3));
   std::vector<std::string> categories = sample(rng, policy.categories, n_categories);
   std::vector<std::string> allow_hits;
   if (rng.chance(0.06)) allow_hits = sample(rng, kAllowlist, rng.chance(0.8) ? 1 : 2);
@@ -334,8 +392,10 @@ void write_policy_gateway(Writer& w, Rng& rng, int64_t ms) {
   int offset = rng.chance(0.04) ? 60 : 0;
   Fraction fraction = Fraction::kMillis;
   double f = rng.unit();
-  if (f < 0.03) fraction = Fraction::kNone;
-  else if (f < 0.05) fraction = Fraction::kMicros;
+  if (f < 0.03)
+    fraction = Fraction::kNone;
+  else if (f < 0.05)
+    fraction = Fraction::kMicros;
   kv(w, "created_at", format_time(ms, fraction, offset, static_cast<unsigned>(rng.below(1000))));
 
   double c = rng.unit();
@@ -393,9 +453,15 @@ const std::vector<std::string> kViolations = {
     "Daily spend limit of $500.00 reached for this key",
 };
 const std::vector<std::string> kUserAgents = {
-    "support-bot/2.3", "python-requests/2.32.3", "openai-python/1.54.0", "anthropic-sdk-ts/0.32.1",
-    "langchain/0.3.7", "curl/8.5.0", "claims-worker/1.12.0",
-    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15",
+    "support-bot/2.3",
+    "python-requests/2.32.3",
+    "openai-python/1.54.0",
+    "anthropic-sdk-ts/0.32.1",
+    "langchain/0.3.7",
+    "curl/8.5.0",
+    "claims-worker/1.12.0",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Version/17.4 Safari/605.1.15",
 };
 
 std::vector<std::string> violation_reasons(Rng& rng, size_t model) {
@@ -403,7 +469,8 @@ std::vector<std::string> violation_reasons(Rng& rng, size_t model) {
   const std::string& provider = kProviders[model];
   if (provider == "deepseek" && rng.chance(0.9)) {
     std::vector<std::string> out{"Provider 'deepseek' is China-based and blocked by policy"};
-    if (rng.chance(0.5)) out.push_back("Provider 'deepseek' does not meet minimum trust tier 'most_trusted'");
+    if (rng.chance(0.5))
+      out.push_back("Provider 'deepseek' does not meet minimum trust tier 'most_trusted'");
     return out;
   }
   if (rng.chance(0.12)) return {"Model '" + name + "' is not on the approved model list"};
@@ -422,9 +489,9 @@ std::string ip_address(Rng& rng) {
     if (rng.chance(0.5)) {
       std::snprintf(buf, sizeof buf, "2001:db8::%x", static_cast<unsigned>(rng.range(1, 0xffff)));
     } else {
-      std::snprintf(buf, sizeof buf, "2001:db8:%x:%x::%x", static_cast<unsigned>(rng.below(0x10000)),
-                    static_cast<unsigned>(rng.below(0x10000)),
-                    static_cast<unsigned>(rng.range(1, 0xffff)));
+      std::snprintf(
+          buf, sizeof buf, "2001:db8:%x:%x::%x", static_cast<unsigned>(rng.below(0x10000)),
+          static_cast<unsigned>(rng.below(0x10000)), static_cast<unsigned>(rng.range(1, 0xffff)));
     }
   } else {
     return "unknown";  // proxies that lose the client address (→ policy.unmapped.ipAddress)
@@ -441,8 +508,10 @@ void write_governance_audit(Writer& w, Rng& rng, int64_t ms) {
   bool violated = v < 0.19;
   bool allowed = true;
   if (violated) {
-    if (policy.enforcement == "hard_block") allowed = false;
-    else if (policy.enforcement == "soft_block") allowed = rng.chance(0.5);
+    if (policy.enforcement == "hard_block")
+      allowed = false;
+    else if (policy.enforcement == "soft_block")
+      allowed = rng.chance(0.5);
   }
   // Blocked before routing: no provider was chosen.
   bool provider_null = !allowed && rng.chance(0.6);
@@ -459,18 +528,24 @@ void write_governance_audit(Writer& w, Rng& rng, int64_t ms) {
   if (rng.chance(0.97)) kv(w, "requestId", "req_" + alnum_id(rng, 12));
   Fraction fraction = Fraction::kMillis;
   double f = rng.unit();
-  if (f < 0.05) fraction = Fraction::kNone;
-  else if (f < 0.08) fraction = Fraction::kTenths;
+  if (f < 0.05)
+    fraction = Fraction::kNone;
+  else if (f < 0.08)
+    fraction = Fraction::kTenths;
   kv(w, "timestamp", format_time(ms, fraction, 0, 0));
   kv(w, "model", kModels[model]);
   key(w, "provider");
-  if (provider_null) w.Null();
-  else str(w, kProviders[model]);
+  if (provider_null)
+    w.Null();
+  else
+    str(w, kProviders[model]);
   kv(w, "policyId", policy.id);
   if (rng.chance(0.97)) kv(w, "policyName", policy.name);
   key(w, "policySlot");
-  if (policy.slot == 0) w.Null();
-  else w.Int(policy.slot);
+  if (policy.slot == 0)
+    w.Null();
+  else
+    w.Int(policy.slot);
   key(w, "allowed");
   w.Bool(allowed);
   kv(w, "enforcement", policy.enforcement);
@@ -546,7 +621,8 @@ int main(int argc, char** argv) {
   if (!out_path.empty() && out_path != "-") {
     out = std::fopen(out_path.c_str(), "wb");
     if (!out) {
-      std::fprintf(stderr, "auditrelay_bench_generate: %s: %s\n", out_path.c_str(), std::strerror(errno));
+      std::fprintf(stderr, "auditrelay_bench_generate: %s: %s\n", out_path.c_str(),
+                   std::strerror(errno));
       return 1;
     }
   }
@@ -564,8 +640,10 @@ int main(int argc, char** argv) {
     w.Reset(sb);
     int64_t ms = clock.tick(rng);
     bool gateway = schema == "policy_gateway" || (schema == "mixed" && rng.chance(0.5));
-    if (gateway) write_policy_gateway(w, rng, ms);
-    else write_governance_audit(w, rng, ms);
+    if (gateway)
+      write_policy_gateway(w, rng, ms);
+    else
+      write_governance_audit(w, rng, ms);
     sb.Put('\n');
     size_t n = sb.GetSize();
     if (std::fwrite(sb.GetString(), 1, n, out) != n) {

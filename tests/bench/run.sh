@@ -205,14 +205,13 @@ bench_tail_file() {
     ln "$pg_file" "$dir/input.jsonl" 2>/dev/null || cp "$pg_file" "$dir/input.jsonl"
     cfg=$dir/auditrelay.yaml
     out_file=$dir/out.ndjson
-    dead_letter=$dir/dead_letter.ndjson
+    dead_letter=$dir/state/dead_letter.ndjson  # the default place
     cat >"$cfg" <<EOF
 service:
   log_level: warn
   storage: {path: "$dir/state"}
 pipeline:
   normalize: {dataset: policy_gateway.audit, namespace: bench}
-  dead_letter: {path: "$dead_letter"}
   inputs:
     - type: tail
       paths: ["$dir/input.jsonl"]

@@ -59,10 +59,14 @@ int main(int argc, char** argv) {
       break;
     }
     if (i + 1 >= argc) usage();
-    if (a == "-o") report_path = argv[++i];
-    else if (a == "--stdout") stdout_path = argv[++i];
-    else if (a == "--stderr") stderr_path = argv[++i];
-    else usage();
+    if (a == "-o")
+      report_path = argv[++i];
+    else if (a == "--stdout")
+      stdout_path = argv[++i];
+    else if (a == "--stderr")
+      stderr_path = argv[++i];
+    else
+      usage();
   }
   if (i >= argc) usage();
 

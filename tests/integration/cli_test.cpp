@@ -92,7 +92,7 @@ TEST_CASE("normalize: documents on stdout, rejections on stderr, exit 3 when som
   CHECK(contains(r.out, "\"namespace\":\"prod\""));
   CHECK(contains(r.out, "seq-1"));
   CHECK(contains(r.out, "seq-2"));
-  CHECK(contains(r.err, "in.jsonl:83: invalid_json"));
+  CHECK(contains(r.err, "in.jsonl:95: invalid_json"));
 
   write_file(dir / "good.jsonl", gateway_record(3) + "\n");
   auto ok = run_agent({"normalize", (dir / "good.jsonl").string()}, dir.path());

@@ -10,7 +10,7 @@ namespace auditrelay::test {
 struct TailToFile {
   std::string input_glob = "in/*.jsonl";
   std::string schema = "policy_gateway";
-  std::string extra_input = "";   // more YAML lines for the input (indented 6)
+  std::string extra_input = "";    // more YAML lines for the input (indented 6)
   std::string extra_service = "";  // more YAML lines for service: (indented 2)
   bool read_from_head = true;
 };
@@ -19,25 +19,32 @@ struct TailToFile {
 inline std::filesystem::path write_tail_to_file_config(const TempDir& dir,
                                                        const TailToFile& c = {}) {
   std::filesystem::create_directories(dir / "in");
-  std::string yaml = "service:\n"
-                     "  log_level: debug\n"
-                     "  shutdown_timeout: 20s\n"
-                     "  storage: {path: state}\n" +
-                     c.extra_service +
-                     "pipeline:\n"
-                     "  normalize: {namespace: test}\n"
-                     "  inputs:\n"
-                     "    - name: gateway\n"
-                     "      type: tail\n"
-                     "      paths: [\"" + c.input_glob + "\"]\n"
-                     "      schema: " + c.schema + "\n"
-                     "      read_from_head: " + (c.read_from_head ? "true" : "false") + "\n"
-                     "      refresh_interval: 50ms\n"
-                     "      rotate_wait: 200ms\n" +
-                     c.extra_input +
-                     "  outputs:\n"
-                     "    - type: file\n"
-                     "      path: out.ndjson\n";
+  std::string yaml =
+      "service:\n"
+      "  log_level: debug\n"
+      "  shutdown_timeout: 20s\n"
+      "  storage: {path: state}\n" +
+      c.extra_service +
+      "pipeline:\n"
+      "  normalize: {namespace: test}\n"
+      "  inputs:\n"
+      "    - name: gateway\n"
+      "      type: tail\n"
+      "      paths: [\"" +
+      c.input_glob +
+      "\"]\n"
+      "      schema: " +
+      c.schema +
+      "\n"
+      "      read_from_head: " +
+      (c.read_from_head ? "true" : "false") +
+      "\n"
+      "      refresh_interval: 50ms\n"
+      "      rotate_wait: 200ms\n" +
+      c.extra_input +
+      "  outputs:\n"
+      "    - type: file\n"
+      "      path: out.ndjson\n";
   write_file(dir / "agent.yaml", yaml);
   return dir / "agent.yaml";
 }

@@ -60,7 +60,8 @@ TEST_CASE("--once reads every file from its head, writes the documents and exits
   TempDir dir;
   write_tail_to_file_config(dir);
   std::string content;
-  for (int i = 0; i < 500; ++i) content += gateway_record(i) + "\n";
+  for (int i = 0; i < 500; ++i)
+    content += gateway_record(i) + "\n";
   write_file(dir / "in" / "a.jsonl", content);
   auto r = run_agent({"run", "-c", (dir / "agent.yaml").string(), "--once"}, dir.path());
   CHECK(r.exit_code == 0);
@@ -74,7 +75,8 @@ TEST_CASE("--once reads every file from its head, writes the documents and exits
 TEST_CASE("bad input goes to the dead-letter file with its reason; good records flow on") {
   TempDir dir;
   write_tail_to_file_config(dir, {.extra_input = "      max_record_bytes: 64KiB\n"});
-  std::string bad_utf8 = "{\"policy_id\":\"p\xff\",\"decision\":\"allow\",\"created_at\":\"2026-01-01T00:00:00Z\"}";
+  std::string bad_utf8 =
+      "{\"policy_id\":\"p\xff\",\"decision\":\"allow\",\"created_at\":\"2026-01-01T00:00:00Z\"}";
   std::string deep(5000, '[');
   std::vector<std::pair<std::string, std::string>> cases{
       {"{\"policy_id\": \"p\", oops}", "invalid_json"},
@@ -92,7 +94,8 @@ TEST_CASE("bad input goes to the dead-letter file with its reason; good records 
   };
   std::string content;
   int seq = 0;
-  for (const auto& c : cases) content += gateway_record(seq++) + "\n" + c.first + "\n";
+  for (const auto& c : cases)
+    content += gateway_record(seq++) + "\n" + c.first + "\n";
   content += gateway_record(seq++) + "\n";
   write_file(dir / "in" / "a.jsonl", content);
   auto r = run_agent({"run", "-c", (dir / "agent.yaml").string(), "--once"}, dir.path());
@@ -114,8 +117,8 @@ TEST_CASE("bad input goes to the dead-letter file with its reason; good records 
 TEST_CASE("a 10 MB line is rejected and the lines after it are read normally") {
   TempDir dir;
   write_tail_to_file_config(dir);
-  std::string content = gateway_record(0) + "\n" + std::string(10 << 20, 'z') + "\n" +
-                        gateway_record(1) + "\n";
+  std::string content =
+      gateway_record(0) + "\n" + std::string(10 << 20, 'z') + "\n" + gateway_record(1) + "\n";
   write_file(dir / "in" / "a.jsonl", content);
   auto r = run_agent({"run", "-c", (dir / "agent.yaml").string(), "--once"}, dir.path());
   CHECK(r.exit_code == 0);
@@ -130,7 +133,8 @@ TEST_CASE("SIGTERM stops the agent cleanly; a restart resumes at the stored offs
   TempDir dir;
   write_tail_to_file_config(dir);
   std::string first;
-  for (int i = 0; i < 100; ++i) first += gateway_record(i) + "\n";
+  for (int i = 0; i < 100; ++i)
+    first += gateway_record(i) + "\n";
   write_file(dir / "in" / "a.jsonl", first);
   {
     auto agent = start_agent(dir, "1");
@@ -143,7 +147,8 @@ TEST_CASE("SIGTERM stops the agent cleanly; a restart resumes at the stored offs
   }
   // Written while the agent is down, including a partial line completed after the restart.
   std::string second;
-  for (int i = 100; i < 150; ++i) second += gateway_record(i) + "\n";
+  for (int i = 100; i < 150; ++i)
+    second += gateway_record(i) + "\n";
   append_file(dir / "in" / "a.jsonl", second + gateway_record(150).substr(0, 20));
   auto agent = start_agent(dir, "2");
   REQUIRE(wait_until([&] { return read_lines(dir / "out.ndjson").size() == 150; }));

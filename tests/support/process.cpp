@@ -16,7 +16,9 @@ extern char** environ;
 
 namespace auditrelay::test {
 
-std::string agent_binary() { return AUDITRELAY_BINARY; }
+std::string agent_binary() {
+  return AUDITRELAY_BINARY;
+}
 
 Process::Process(std::vector<std::string> argv, std::filesystem::path stdout_file,
                  std::filesystem::path stderr_file, std::vector<std::string> env,
@@ -25,18 +27,22 @@ Process::Process(std::vector<std::string> argv, std::filesystem::path stdout_fil
   posix_spawn_file_actions_init(&actions);
   std::string in = stdin_file ? stdin_file->string() : "/dev/null";
   posix_spawn_file_actions_addopen(&actions, 0, in.c_str(), O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, stdout_file.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&actions, 2, stderr_file.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, 1, stdout_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0644);
+  posix_spawn_file_actions_addopen(&actions, 2, stderr_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0644);
   std::vector<char*> args;
-  for (auto& a : argv) args.push_back(a.data());
+  for (auto& a : argv)
+    args.push_back(a.data());
   args.push_back(nullptr);
   std::vector<std::string> environment;
-  for (char** e = environ; *e != nullptr; ++e) environment.emplace_back(*e);
-  for (auto& e : env) environment.push_back(e);
+  for (char** e = environ; *e != nullptr; ++e)
+    environment.emplace_back(*e);
+  for (auto& e : env)
+    environment.push_back(e);
   std::vector<char*> envp;
-  for (auto& e : environment) envp.push_back(e.data());
+  for (auto& e : environment)
+    envp.push_back(e.data());
   envp.push_back(nullptr);
   int rc = posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
@@ -51,9 +57,13 @@ Process::~Process() {
   }
 }
 
-void Process::signal(int signum) const { ::kill(pid_, signum); }
+void Process::signal(int signum) const {
+  ::kill(pid_, signum);
+}
 
-bool Process::running() { return !wait(std::chrono::milliseconds(0)).has_value(); }
+bool Process::running() {
+  return !wait(std::chrono::milliseconds(0)).has_value();
+}
 
 std::optional<int> Process::wait(std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -71,8 +81,8 @@ std::optional<int> Process::wait(std::chrono::milliseconds timeout) {
 }
 
 Result run_agent(const std::vector<std::string>& args, const std::filesystem::path& work_dir,
-                 std::chrono::milliseconds timeout,
-                 std::optional<std::filesystem::path> stdin_file, std::vector<std::string> env) {
+                 std::chrono::milliseconds timeout, std::optional<std::filesystem::path> stdin_file,
+                 std::vector<std::string> env) {
   std::vector<std::string> argv{agent_binary()};
   argv.insert(argv.end(), args.begin(), args.end());
   auto out = work_dir / "agent.stdout";
@@ -99,7 +109,8 @@ bool wait_until(const std::function<bool()>& condition, std::chrono::millisecond
 std::vector<std::string> read_lines(const std::filesystem::path& path) {
   std::vector<std::string> lines;
   std::ifstream in(path);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  for (std::string line; std::getline(in, line);)
+    lines.push_back(line);
   return lines;
 }
 

@@ -35,7 +35,11 @@ void append_file(const std::filesystem::path& path, std::string_view content) {
   out.write(content.data(), static_cast<std::streamsize>(content.size()));
 }
 
-std::filesystem::path shared_dir() { return AUDITRELAY_SHARED_DIR; }
-std::filesystem::path source_dir() { return AUDITRELAY_SOURCE_DIR; }
+std::filesystem::path shared_dir() {
+  return AUDITRELAY_SHARED_DIR;
+}
+std::filesystem::path source_dir() {
+  return AUDITRELAY_SOURCE_DIR;
+}
 
 }  // namespace auditrelay::test

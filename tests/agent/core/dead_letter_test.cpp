@@ -12,8 +12,8 @@ rapidjson::Document entry_for(std::string_view raw, uint64_t full_size) {
   RawRecord record{0, 1234, 0, raw.size(), full_size};
   Rejection rejection{RejectReason::kInvalidJson, "Missing a comma at offset 12"};
   std::string out;
-  append_dead_letter_entry({"gateway", source, record, raw, rejection},
-                           "2026-01-01T00:00:00.000Z", out);
+  append_dead_letter_entry({"gateway", source, record, raw, rejection}, "2026-01-01T00:00:00.000Z",
+                           out);
   REQUIRE(out.back() == '\n');
   rapidjson::Document doc;
   doc.Parse(out.c_str());

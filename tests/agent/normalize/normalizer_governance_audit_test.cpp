@@ -91,6 +91,7 @@ TEST_CASE("a warned request: the third sample record") {
   const Normalized n = sample(2);
   REQUIRE(n.ok());
   CHECK(str(n, "@timestamp") == "2025-01-10T14:32:00.500Z");
+  CHECK(str(n, "policy.created_at") == "2025-01-10T14:32:00.5Z");  // verbatim
   CHECK(str(n, "event.action") == "warn");
   CHECK(str(n, "policy.reason_code") == "WARN");
   CHECK(strings(n, "event.type") == Strings{"allowed", "info"});

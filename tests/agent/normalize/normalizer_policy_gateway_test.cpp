@@ -2,6 +2,7 @@
 #include <rapidjson/document.h>
 
 #include <string>
+#include <utility>
 
 #include "agent/normalize/normalizer.h"
 #include "tests/agent/normalize/normalize_test_support.h"
@@ -99,6 +100,12 @@ TEST_CASE("data_stream, service and event.dataset come from the options") {
     CHECK(str(n, "service.name") == "gw");
     CHECK(str(n, "event.dataset") == "gw.decisions");
     CHECK(n.index == "logs-gw.decisions-staging");
+  }
+  SUBCASE("escaped in the output") {
+    NormalizeOptions options;
+    options.service_name = "gw \"é\" \\ x";
+    const Normalized n = run(record(), kSchema, options);
+    CHECK(str(n, "service.name") == options.service_name);
   }
 }
 
@@ -209,7 +216,7 @@ TEST_CASE("policy.* holds every listed field verbatim with its JSON type") {
   input.Parse(raw.c_str());
   const rapidjson::Value* policy = at(n.doc, "policy");
   REQUIRE(policy != nullptr);
-  for (const auto& m : input.GetObject()) {
+  for (const auto& m : std::as_const(input).GetObject()) {
     CAPTURE(m.name.GetString());
     const auto it = policy->FindMember(m.name);
     REQUIRE(it != policy->MemberEnd());

@@ -222,7 +222,8 @@ TEST_CASE("budget: a big backlog is read over several cycles, each saying there 
   o.cycle_budget_bytes = 4096;
   Harness h(o);
   std::string content;
-  for (int i = 0; i < 1000; ++i) content += "record-" + std::to_string(i) + "\n";
+  for (int i = 0; i < 1000; ++i)
+    content += "record-" + std::to_string(i) + "\n";
   write_file(dir / "a.jsonl", content);
   size_t total = 0;
   int cycles = 0;
