@@ -1,4 +1,4 @@
-// auditrelay: ships LLM-gateway audit records to Elasticsearch, Splunk and webhooks.
+// auditrelay: ships LLM-gateway audit records, normalized to ECS, without loss or duplicates.
 // This file only parses the command line; the subcommands live in agent/cli/.
 #include <CLI/CLI.hpp>
 #include <iostream>
@@ -8,8 +8,8 @@
 int main(int argc, char** argv) {
   using namespace auditrelay::cli;
   CLI::App app{
-      "auditrelay: ships LLM-gateway audit records to Elasticsearch, Splunk and "
-      "webhooks, exactly once",
+      "auditrelay: follows LLM-gateway audit logs and ships them as ECS documents, "
+      "without loss, each with a stable id",
       "auditrelay"};
   app.require_subcommand(1);
   app.set_version_flag("--version", AUDITRELAY_VERSION);

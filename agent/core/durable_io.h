@@ -2,14 +2,15 @@
 // replacement (write a temporary, fsync, rename, fsync the directory).
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
 
 namespace auditrelay {
 
-// An append-only file descriptor. Errors are returned as text ("" on success) because a full
-// disk or a vanished directory is a fact of the world, not a bug.
+// An append-only file of newline-terminated records. Errors are returned as text ("" on success)
+// because a full disk or a vanished directory is a fact of the world, not a bug.
 class AppendFile {
  public:
   AppendFile() = default;
@@ -20,15 +21,23 @@ class AppendFile {
   AppendFile(const AppendFile&) = delete;
   AppendFile& operator=(const AppendFile&) = delete;
 
-  // Opens (creating it and its directory, mode 0600) on first use.
+  // Opens (creating it and its directory, mode 0600) on first use, cutting off a torn last
+  // line that a crash left. A failed write is taken back whole, so the file only ever holds
+  // complete lines.
   std::string append(std::string_view data, bool sync);
   const std::filesystem::path& path() const { return path_; }
+  // Bytes of torn last lines cut off so far (each cut is logged too).
+  uint64_t cut_bytes() const { return cut_bytes_; }
 
  private:
   std::string open();
+  std::string cut_torn_tail();
+  void close();
 
   std::filesystem::path path_;
   int fd_ = -1;
+  uint64_t size_ = 0;  // the file's length after the last complete append
+  uint64_t cut_bytes_ = 0;
 };
 
 // Writes all of `data` to `fd`, retrying short writes and EINTR. Returns "" or strerror text.

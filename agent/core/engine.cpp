@@ -143,7 +143,11 @@ int Engine::run() {
     for (auto& input : inputs_)
       input->start();
   } catch (const std::exception& e) {
+    // Inputs started before the failing one may have work on the thread pool: stop them the
+    // normal way and let the loop drain before anything is destroyed.
     log_.error("start-up failed", {{"error", e.what()}});
+    begin_shutdown("start-up failed");
+    uv_run(&loop_, UV_RUN_DEFAULT);
     return 1;
   }
   log_.info("started", {{"inputs", inputs_.size()},

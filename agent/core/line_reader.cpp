@@ -16,6 +16,8 @@ size_t without_cr(const char* line, size_t size) {
 LineScan scan_lines(RawBatch& batch, size_t chunk_begin, uint32_t source, LineCursor& cursor,
                     size_t max_record_bytes, bool final) {
   LineScan scan;
+  // An over-long record keeps fewer bytes than the limit, so RawRecord::truncated() holds.
+  const size_t keep = std::min(kKeptPrefixBytes, max_record_bytes);
   std::string& data = batch.data();
   size_t pos = chunk_begin;  // index in data of the file byte at cursor.offset
   const size_t end = data.size();
@@ -53,7 +55,7 @@ LineScan scan_lines(RawBatch& batch, size_t chunk_begin, uint32_t source, LineCu
     if (nl == nullptr) break;
     size_t line_end = static_cast<size_t>(nl - data.data());
     size_t size = without_cr(data.data() + pos, line_end - pos);
-    size_t kept = size > max_record_bytes ? std::min(size, kKeptPrefixBytes) : size;
+    size_t kept = size > max_record_bytes ? std::min(size, keep) : size;
     batch.add_record(source, cursor.offset, pos, kept, size);
     ++scan.records;
     cursor.offset += line_end + 1 - pos;
@@ -64,7 +66,7 @@ LineScan scan_lines(RawBatch& batch, size_t chunk_begin, uint32_t source, LineCu
   size_t tail = end - pos;
   if (tail > 0 && final) {
     size_t size = without_cr(data.data() + pos, tail);
-    size_t kept = size > max_record_bytes ? std::min(size, kKeptPrefixBytes) : size;
+    size_t kept = size > max_record_bytes ? std::min(size, keep) : size;
     batch.add_record(source, cursor.offset, pos, kept, size);
     ++scan.records;
     cursor.offset += tail;
@@ -72,7 +74,7 @@ LineScan scan_lines(RawBatch& batch, size_t chunk_begin, uint32_t source, LineCu
   } else if (tail > max_record_bytes) {
     cursor.skipping = true;
     cursor.skip_start = cursor.offset;
-    cursor.skip_prefix.assign(data, pos, std::min(tail, kKeptPrefixBytes));
+    cursor.skip_prefix.assign(data, pos, std::min(tail, keep));
     cursor.offset += tail;
     data.resize(pos);
   } else if (tail > 0) {

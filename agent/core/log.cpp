@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstdio>
 #include <mutex>
 
@@ -165,6 +166,7 @@ void Logger::write(LogLevel level, std::string_view msg, LogFields fields) const
   size_t left = line.size();
   while (left > 0) {
     ssize_t n = ::write(STDERR_FILENO, p, left);
+    if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     p += n;
     left -= static_cast<size_t>(n);

@@ -86,6 +86,10 @@ void Pipeline::start_next() {
 
 void Pipeline::process(Job& job) {
   if (!job.normalized) {
+    // Start clean: an earlier attempt may have stopped half-way (it threw).
+    job.documents.clear();
+    job.dead_letter_lines.clear();
+    job.rejected_by_reason.fill(0);
     std::string now = utc_timestamp_now();
     for (const RawRecord& r : job.batch.records()) {
       const RecordSource& source = job.batch.source(r);

@@ -45,8 +45,13 @@ TailCycle FileTailer::run_cycle(const std::vector<CommittedOffset>& committed, b
   TailCycle cycle;
   rescan(committed, start_at_end, now_ms, cycle);
   size_t budget = options_.cycle_budget_bytes;
-  for (File& f : files_)
-    read_file(f, committed, now_ms, budget, cycle);
+  // Start each cycle one file further, so a file with a large backlog cannot starve the rest.
+  if (!files_.empty()) {
+    first_file_ = (first_file_ + 1) % files_.size();
+    for (size_t i = 0; i < files_.size(); ++i) {
+      read_file(files_[(first_file_ + i) % files_.size()], committed, now_ms, budget, cycle);
+    }
+  }
   std::erase_if(files_, [](const File& f) { return f.released; });
   for (const File& f : files_) {
     cycle.files.push_back({{f.identity, f.fingerprint, f.start_offset, f.path}, f.generation});
@@ -117,6 +122,7 @@ void FileTailer::open_new(const std::string& path, const FileIdentity& identity,
   f.fd = fd;
   f.path = path;
   const CommittedOffset* c = find_committed(committed, identity);
+  if (c == nullptr) c = find_committed(released_, identity);  // released, then back again
   bool resumed = false;
   if (c != nullptr) {
     const auto& stored_fp = c->stored.fingerprint;
@@ -136,6 +142,13 @@ void FileTailer::open_new(const std::string& path, const FileIdentity& identity,
   cycle.events.push_back(
       {TailEvent::Kind::kOpened, path, f.start_offset, resumed ? "resumed" : ""});
   files_.push_back(std::move(f));
+}
+
+void FileTailer::remember_released(const File& f) {
+  std::erase_if(released_,
+                [&](const CommittedOffset& c) { return c.stored.identity == f.identity; });
+  released_.push_back({{f.identity, f.fingerprint, f.cursor.offset, f.path}, f.generation});
+  if (released_.size() > kRememberedReleases) released_.erase(released_.begin());
 }
 
 bool FileTailer::check_truncation(File& f, uint64_t size, TailCycle& cycle) {
@@ -175,6 +188,7 @@ void FileTailer::read_file(File& f, const std::vector<CommittedOffset>& committe
     if (f.fingerprint) f.id_key = file_id_key(f.identity, *f.fingerprint);
   }
 
+  if (f.fingerprint && size > f.cursor.offset && budget == 0) cycle.more = true;
   if (f.fingerprint && size > f.cursor.offset && budget > 0) {
     uint64_t available = size - f.cursor.offset;
     // At least one whole maximal line, so a long line can always complete.
@@ -216,6 +230,7 @@ void FileTailer::read_file(File& f, const std::vector<CommittedOffset>& committe
       ::close(f.fd);
       f.fd = -1;
       f.released = true;
+      remember_released(f);
       cycle.events.push_back({TailEvent::Kind::kReleased, f.path, f.cursor.offset, {}});
     }
   }

@@ -93,9 +93,16 @@ class FileTailer {
                  size_t& budget, TailCycle& cycle);
   bool check_truncation(File& file, uint64_t size, TailCycle& cycle);
   bool excluded(const std::string& path) const;
+  void remember_released(const File& file);
+
+  // Released files are remembered for a while: one that matches again (moved back, a glob
+  // that failed for a moment) resumes where it was instead of being read again.
+  static constexpr size_t kRememberedReleases = 256;
 
   TailOptions options_;
   std::vector<File> files_;
+  std::vector<CommittedOffset> released_;
+  size_t first_file_ = 0;
 };
 
 }  // namespace auditrelay

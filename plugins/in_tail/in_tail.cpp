@@ -49,6 +49,8 @@ constexpr std::array kSettings{
 
 // At most this many batches wait for acknowledgement; reading pauses beyond (backpressure).
 constexpr int kMaxBatchesInFlight = 2;
+// A shutdown waits for this many failed offset saves (one a second) before it gives up.
+constexpr unsigned kSaveAttemptsAtStop = 3;
 
 int64_t now_ms(uv_loop_t* loop) {
   return static_cast<int64_t>(uv_now(loop));
@@ -65,7 +67,8 @@ class TailInput : public Input {
         poll_only_(settings.string("watcher") == "poll"),
         refresh_ms_(static_cast<uint64_t>(settings.duration("refresh_interval").count())),
         patterns_(settings.strings("paths")),
-        timer_(ctx_.loop) {
+        timer_(ctx_.loop),
+        save_retry_(ctx_.loop) {
     auto& m = *ctx_.metrics;
     MetricLabels labels{{"input", ctx_.name}};
     lines_read_ = &m.counter("auditrelay_tail_lines_read_total", "Lines read from files", labels);
@@ -148,6 +151,9 @@ class TailInput : public Input {
 
   void apply(TailCycle cycle) {
     start_at_end_ = false;  // only files present at the very first start begin at their end
+    // Write the store after the first cycle even when it is empty: its existence is what
+    // tells the next start that this is not the very first one.
+    if (!saved_once_) dirty_ = true;
     log_events(cycle.events);
     sync_committed(cycle.files);
     files_->set(static_cast<int64_t>(cycle.files.size()));
@@ -213,9 +219,11 @@ class TailInput : public Input {
     }
   }
 
-  // Persists the committed offsets off the loop thread, one save at a time.
+  // Persists the committed offsets off the loop thread, one save at a time. A failed save
+  // (disk full, read-only storage) is retried after a pause, logged once per streak; nothing is
+  // lost meanwhile, the records would only be read again after a restart.
   void save_offsets() {
-    if (!dirty_ || saving_) return;
+    if (!dirty_ || saving_ || save_retry_pending_) return;
     dirty_ = false;
     saving_ = true;
     auto offsets = std::make_shared<std::vector<StoredOffset>>();
@@ -224,18 +232,42 @@ class TailInput : public Input {
     auto error = std::make_shared<std::string>();
     loop::queue_work(
         ctx_.loop, [this, offsets, error] { *error = store_.save(*offsets); },
-        [this, error](const std::string&) {
+        [this, error](const std::string& thrown) {
           saving_ = false;
-          if (!error->empty()) {
-            log_.error("saving read offsets failed; will retry", {{"error", *error}});
-            dirty_ = true;
-          }
+          saved_once_ = true;
+          save_failed(error->empty() ? thrown : *error);
           if (stopping_) {
             maybe_finish_stop();
           } else {
             save_offsets();
           }
         });
+  }
+
+  void save_failed(const std::string& error) {
+    if (error.empty()) {
+      if (save_failures_ > 0) log_.info("saving read offsets works again");
+      save_failures_ = 0;
+      return;
+    }
+    dirty_ = true;
+    if (save_failures_++ == 0) {
+      log_.error("saving read offsets failed; retrying every second", {{"error", error}});
+    }
+    if (stopping_ && save_failures_ >= kSaveAttemptsAtStop) {
+      log_.error(
+          "giving up saving read offsets at shutdown; records since the last save will "
+          "be read again at the next start",
+          {{"error", error}});
+      dirty_ = false;
+      return;
+    }
+    save_retry_pending_ = true;
+    save_retry_.start(1000, 0, [this] {
+      save_retry_pending_ = false;
+      save_offsets();
+      if (stopping_) maybe_finish_stop();
+    });
   }
 
   void check_idle() {
@@ -245,12 +277,15 @@ class TailInput : public Input {
   }
 
   void maybe_finish_stop() {
-    if (!on_stopped_ || cycle_running_ || in_flight_ > 0 || saving_) return;
+    if (!on_stopped_ || cycle_running_ || in_flight_ > 0 || saving_ || save_retry_pending_) {
+      return;
+    }
     if (dirty_) {
       save_offsets();
       return;
     }
     log_.info("stopped", {{"files", committed_.size()}});
+    save_retry_.close();
     auto done = std::move(on_stopped_);
     on_stopped_ = nullptr;
     done();
@@ -311,6 +346,10 @@ class TailInput : public Input {
   int in_flight_ = 0;
   bool dirty_ = false;
   bool saving_ = false;
+  bool saved_once_ = false;
+  bool save_retry_pending_ = false;
+  unsigned save_failures_ = 0;
+  loop::Timer save_retry_;
   bool stopping_ = false;
   bool idle_reported_ = false;
   std::function<void()> on_stopped_;

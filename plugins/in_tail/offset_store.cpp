@@ -5,6 +5,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -41,9 +43,18 @@ bool read_entry(const rapidjson::Value& v, StoredOffset& out) {
 
 OffsetStore::Loaded OffsetStore::load() const {
   Loaded loaded;
-  std::ifstream in(file_, std::ios::binary);
-  if (!in) return loaded;
+  std::error_code ec;
+  if (!std::filesystem::exists(file_, ec) && !ec) return loaded;  // the very first start
+  // From here on the input has run before: whatever goes wrong, files are read from their
+  // start (duplicates, which ids make harmless) rather than from their end (loss).
   loaded.existed = true;
+  std::ifstream in(file_, std::ios::binary);
+  if (!in) {
+    loaded.warning = "offset store " + file_.string() + " cannot be read (" +
+                     (ec ? ec.message() : std::string(std::strerror(errno))) +
+                     "); files will be read from their start";
+    return loaded;
+  }
   std::stringstream text;
   text << in.rdbuf();
   rapidjson::Document doc;

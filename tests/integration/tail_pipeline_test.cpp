@@ -3,12 +3,14 @@
 #include <rapidjson/document.h>
 #include <signal.h>
 
+#include <filesystem>
 #include <set>
 
 #include "tests/integration/pipeline_config.h"
 #include "tests/support/process.h"
 
 using namespace auditrelay::test;
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -188,4 +190,52 @@ TEST_CASE("log_format: json writes one JSON object per log line") {
     CHECK(doc.HasMember("level"));
     CHECK(doc.HasMember("msg"));
   }
+}
+
+TEST_CASE("a first run that found no file still counts: files written while down are read") {
+  TempDir dir;
+  write_tail_to_file_config(dir, {.read_from_head = false});
+  {
+    auto agent = start_agent(dir, "1");
+    REQUIRE(wait_until(
+        [&] { return fs::exists(dir / "state" / "inputs" / "gateway" / "offsets.json"); }));
+    agent->signal(SIGTERM);
+    REQUIRE(agent->wait(std::chrono::seconds(30)) == 0);
+  }
+  write_file(dir / "in" / "a.jsonl", gateway_record(0) + "\n");
+  auto agent = start_agent(dir, "2");
+  REQUIRE(wait_until([&] { return read_lines(dir / "out.ndjson").size() == 1; }));
+  agent->signal(SIGTERM);
+  CHECK(agent->wait(std::chrono::seconds(30)) == 0);
+}
+
+TEST_CASE("--once reads every file even when they hold more than one read cycle") {
+  TempDir dir;
+  write_tail_to_file_config(dir);
+  int seq = 0;
+  for (int f = 0; f < 8; ++f) {
+    std::string content;
+    for (int i = 0; i < 8000; ++i)
+      content += gateway_record(seq++) + "\n";
+    write_file(dir / "in" / ("f" + std::to_string(f) + ".jsonl"), content);
+  }
+  auto r = run_agent({"run", "-c", (dir / "agent.yaml").string(), "--once"}, dir.path());
+  CHECK(r.exit_code == 0);
+  check_each_once(delivered_seqs(dir), seq);
+}
+
+TEST_CASE("offsets that cannot be saved: one error, records still delivered, a bounded stop") {
+  TempDir dir;
+  write_tail_to_file_config(dir);
+  fs::create_directories(dir / "state" / "inputs" / "gateway" / "offsets.json.tmp");
+  write_file(dir / "in" / "a.jsonl", gateway_record(0) + "\n");
+  auto agent = start_agent(dir);
+  REQUIRE(wait_until([&] { return read_lines(dir / "out.ndjson").size() == 1; }));
+  REQUIRE(wait_until(
+      [&] { return contains(read_file(dir / "agent.stderr"), "saving read offsets failed"); }));
+  agent->signal(SIGTERM);
+  CHECK(agent->wait(std::chrono::seconds(30)) == 0);
+  std::string err = read_file(dir / "agent.stderr");
+  CHECK(err.find("saving read offsets failed") == err.rfind("saving read offsets failed"));
+  CHECK(contains(err, "giving up saving read offsets at shutdown"));
 }

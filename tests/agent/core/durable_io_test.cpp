@@ -1,7 +1,10 @@
 #include "agent/core/durable_io.h"
 
 #include <doctest/doctest.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+
+#include <csignal>
 
 #include "tests/support/temp_dir.h"
 
@@ -34,4 +37,41 @@ TEST_CASE("replace_file_atomically replaces the whole content and leaves no temp
   CHECK(replace_file_atomically(dir / "state.json", "second") == "");
   CHECK(read_file(dir / "state.json") == "second");
   CHECK_FALSE(std::filesystem::exists(dir / "state.json.tmp"));
+}
+
+TEST_CASE("a torn last line left by a crash is cut off before appending") {
+  TempDir dir;
+  auditrelay::test::write_file(dir / "out.ndjson", "{\"a\":1}\n{\"b\":");
+  AppendFile f(dir / "out.ndjson");
+  CHECK(f.append("{\"c\":3}\n", true) == "");
+  CHECK(read_file(dir / "out.ndjson") == "{\"a\":1}\n{\"c\":3}\n");
+  CHECK(f.cut_bytes() == 5);
+}
+
+TEST_CASE("a file with no complete line at all is emptied before appending") {
+  TempDir dir;
+  auditrelay::test::write_file(dir / "out.ndjson", "{\"torn");
+  AppendFile f(dir / "out.ndjson");
+  CHECK(f.append("x\n", false) == "");
+  CHECK(read_file(dir / "out.ndjson") == "x\n");
+}
+
+TEST_CASE("a write that fails half-way is taken back whole") {
+  TempDir dir;
+  AppendFile f(dir / "out.ndjson");
+  REQUIRE(f.append("0123456789\n", false) == "");
+  // Cap the file size so the next write stops part-way (EFBIG instead of SIGXFSZ).
+  struct rlimit old {};
+  REQUIRE(::getrlimit(RLIMIT_FSIZE, &old) == 0);
+  auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+  struct rlimit capped = old;
+  capped.rlim_cur = 16;
+  REQUIRE(::setrlimit(RLIMIT_FSIZE, &capped) == 0);
+  std::string err = f.append("abcdefghijklmnop\n", false);
+  ::setrlimit(RLIMIT_FSIZE, &old);
+  std::signal(SIGXFSZ, old_handler);
+  CHECK(err.find("out.ndjson") != std::string::npos);
+  CHECK(read_file(dir / "out.ndjson") == "0123456789\n");
+  CHECK(f.append("next\n", false) == "");
+  CHECK(read_file(dir / "out.ndjson") == "0123456789\nnext\n");
 }

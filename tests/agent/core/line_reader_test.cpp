@@ -74,7 +74,7 @@ TEST_CASE("a complete line over the limit becomes a truncated record; the next l
   REQUIRE(lines.size() == 3);
   CHECK(lines[1].position == 4);
   CHECK(lines[1].full_size == 5000);
-  CHECK(lines[1].bytes.size() == kKeptPrefixBytes);
+  CHECK(lines[1].bytes.size() == 100);  // the limit, when it is below kKeptPrefixBytes
   CHECK(lines[2].bytes == "ok2");
   CHECK(lines[2].full_size == 3);
 }
@@ -98,7 +98,7 @@ TEST_CASE("a line over the limit spread over chunks is skipped, then dead-letter
   CHECK(lines[1].bytes == "ok3");
   CHECK(lines[2].position == 4);
   CHECK(lines[2].full_size == 502);
-  CHECK(lines[2].bytes == std::string(200, 'y'));
+  CHECK(lines[2].bytes == std::string(max, 'y'));
   CHECK_FALSE(cursor.skipping);
   CHECK(scan.emitted_until == 516);
 }
@@ -116,5 +116,22 @@ TEST_CASE("two over-long lines in a row are both reported") {
   REQUIRE(lines.size() == 1);
   CHECK(lines[0].position == 102);
   CHECK(lines[0].full_size == 101);
-  CHECK(lines[0].bytes == std::string(100, 'b'));
+  CHECK(lines[0].bytes == std::string(max, 'b'));
+}
+
+TEST_CASE("a line just over a limit below the kept prefix size is still cut") {
+  LineCursor cursor;
+  auto lines = feed(cursor, std::string(303, 'q') + "\nok\n", 100, false);
+  REQUIRE(lines.size() == 2);
+  CHECK(lines[0].full_size == 303);
+  CHECK(lines[0].bytes.size() == 100);  // so RawRecord::truncated() holds: rejected too_large
+  CHECK(lines[1].bytes == "ok");
+}
+
+TEST_CASE("a long line well under the limit keeps all its bytes") {
+  LineCursor cursor;
+  auto lines = feed(cursor, std::string(5000, 'w') + "\n", 1 << 20, false);
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0].bytes.size() == 5000);
+  CHECK(lines[0].full_size == 5000);
 }

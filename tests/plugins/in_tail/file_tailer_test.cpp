@@ -244,3 +244,37 @@ TEST_CASE("excluded paths are not followed") {
   write_file(dir / "keep.jsonl", "yes\n");
   CHECK(h.cycle() == Lines{"yes"});
 }
+
+TEST_CASE("a released file that matches again resumes where it was") {
+  TempDir dir;
+  Harness h(options_for(dir));
+  write_file(dir / "a.jsonl", "1\n2\n");
+  CHECK(h.cycle(false, 0) == Lines{"1", "2"});
+  std::filesystem::rename(dir / "a.jsonl", dir / "a.old");
+  h.cycle(false, 10);
+  h.cycle(false, 5000);
+  REQUIRE(h.saw(TailEvent::Kind::kReleased));
+  std::filesystem::rename(dir / "a.old", dir / "a.jsonl");  // moved back
+  append_file(dir / "a.jsonl", "3\n");
+  CHECK(h.cycle(false, 6000) == Lines{"3"});
+}
+
+TEST_CASE("a budget that runs out before every file is read says there is more") {
+  TempDir dir;
+  TailOptions o = options_for(dir);
+  o.cycle_budget_bytes = 2048;
+  Harness h(o);
+  for (int f = 0; f < 5; ++f) {
+    std::string content;
+    for (int i = 0; i < 300; ++i)
+      content += "file" + std::to_string(f) + "-" + std::to_string(i) + "\n";
+    write_file(dir / ("f" + std::to_string(f) + ".jsonl"), content);
+  }
+  size_t total = 0;
+  int cycles = 0;
+  do {
+    total += h.cycle().size();
+    ++cycles;
+  } while (h.more() && cycles < 1000);
+  CHECK(total == 1500);
+}
