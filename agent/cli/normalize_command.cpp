@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <iostream>
+#include <memory>
 
 #include "agent/cli/commands.h"
 #include "agent/core/document_encoding.h"
@@ -54,23 +55,22 @@ bool normalize_stream(int fd, const std::string& name, const NormalizeArgs& args
   // Reused across chunks: a fresh multi-megabyte buffer per chunk costs page faults.
   RawBatch batch;
   DocumentBatch docs;
+  auto chunk = std::make_unique<char[]>(kReadChunk);  // not zero-filled, unlike a string
   std::string pending;  // an unterminated line carried to the next chunk
   std::string out;
   bool eof = false;
   while (!eof) {
     batch.clear();
     uint32_t source = batch.add_source({name, key});
-    std::string& data = batch.data();
-    data.assign(pending);
-    size_t have = data.size();
-    data.resize(have + kReadChunk);
-    ssize_t n = ::read(fd, data.data() + have, kReadChunk);
+    ssize_t n = ::read(fd, chunk.get(), kReadChunk);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       std::cerr << "auditrelay: " << name << ": " << std::strerror(errno) << "\n";
       return false;
     }
-    data.resize(have + static_cast<size_t>(n));
+    std::string& data = batch.data();
+    data.assign(pending);
+    data.append(chunk.get(), static_cast<size_t>(n));
     eof = n == 0;
     // What follows the last newline is carried over, unless the line reader takes it itself
     // (end of input, or a line over the limit that it is skipping).
