@@ -1,7 +1,5 @@
 #include "agent/normalize/ecs_writer.h"
 
-#include <cstring>
-
 namespace auditrelay::normalize {
 
 namespace {
@@ -15,11 +13,8 @@ std::string render(Render&& render_into) {
   return {buffer.GetString(), buffer.GetSize()};
 }
 
-// Pre-rendered JSON text as one value: the writer places the separator, the bytes go in
-// with one memcpy (rapidjson's RawValue copies byte by byte).
 void write_raw(JsonWriter& w, const std::string& json, rapidjson::Type type) {
-  w.RawValue("", 0, type);
-  std::memcpy(w.buffer().Push(json.size()), json.data(), json.size());
+  w.PlainRawValue(json, type);
 }
 
 }  // namespace

@@ -18,11 +18,28 @@
 
 namespace auditrelay::normalize {
 
-// rapidjson's Writer, with access to the buffer it writes to (for write_string's fast path).
+// rapidjson's Writer, plus two ways to write text that needs no escaping with one memcpy
+// instead of rapidjson's byte-by-byte loops. The separators (',' / ':') are placed by the
+// writer's own Prefix(), as PrettyWriter does, so its state stays right.
 class JsonWriter : public rapidjson::Writer<OutputBuffer> {
  public:
   using rapidjson::Writer<OutputBuffer>::Writer;
-  OutputBuffer& buffer() { return *os_; }
+
+  // A string (or key) known to hold no byte that JSON escapes.
+  void PlainString(std::string_view s) {
+    Prefix(rapidjson::kStringType);
+    char* p = os_->Push(s.size() + 2);
+    p[0] = '"';
+    std::memcpy(p + 1, s.data(), s.size());
+    p[s.size() + 1] = '"';
+    EndValue(true);
+  }
+  // Pre-rendered, valid JSON text of one value of `type`.
+  void PlainRawValue(std::string_view json, rapidjson::Type type) {
+    Prefix(type);
+    std::memcpy(os_->Push(json.size()), json.data(), json.size());
+    EndValue(true);
+  }
 };
 
 // True when `s` holds a byte JSON requires escaped: '"', '\\' or a control byte. Eight bytes
@@ -50,20 +67,14 @@ inline bool needs_json_escape(std::string_view s) {
   return false;
 }
 
-// Writes `s` as a JSON string, exactly as rapidjson's Writer would. Most strings need no
-// escape: the writer then only writes the separator and the quotes (so its state stays
-// right) and the bytes go in with one memcpy instead of rapidjson's byte-by-byte loop.
+// Writes `s` as a JSON string, exactly as rapidjson's Writer would; most strings need no
+// escape and take the one-copy path.
 inline void write_string(JsonWriter& w, std::string_view s) {
   if (needs_json_escape(s)) {
     w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-    return;
+  } else {
+    w.PlainString(s);
   }
-  w.RawValue("\"\"", 2, rapidjson::kStringType);
-  OutputBuffer& out = w.buffer();
-  out.Pop(1);  // the closing quote goes after the bytes
-  char* p = out.Push(s.size() + 1);
-  std::memcpy(p, s.data(), s.size());
-  p[s.size()] = '"';
 }
 
 // A key is written like a string (rapidjson's Key() is String()).

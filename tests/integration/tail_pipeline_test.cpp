@@ -260,7 +260,7 @@ TEST_CASE("kill -9 while reading: after a restart every record is there, repeats
   auto agent = start_agent(dir, "2");
   REQUIRE(wait_until([&] {
     std::set<int> seen;
-    for (int s : delivered_seqs(dir))
+    for (int s : delivered_seqs(dir, true))
       seen.insert(s);
     return seen.size() == static_cast<size_t>(n);
   }));
