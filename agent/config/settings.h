@@ -59,7 +59,7 @@ struct SettingSpec {
   std::string_view key;
   SettingType type;
   std::string_view default_value;  // in YAML text form; empty means "no default"
-  std::string_view doc;            // one line, shown by `check --explain` and in README
+  std::string_view doc;            // one line: what the key does
   bool required = false;
   // Secrets are masked in `check` output and logs, and may instead be given as `<key>_file`
   // (the file's content with trailing newlines removed). Setting both is an error.

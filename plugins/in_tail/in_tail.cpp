@@ -8,6 +8,7 @@
 #include <set>
 
 #include "agent/loop/handle.h"
+#include "plugins/in_tail/committed_offsets.h"
 #include "plugins/in_tail/file_tailer.h"
 #include "plugins/in_tail/offset_store.h"
 
@@ -80,8 +81,7 @@ class TailInput : public Input {
   void start() override {
     OffsetStore::Loaded loaded = store_.load();
     if (!loaded.warning.empty()) log_.warn(loaded.warning);
-    for (auto& o : loaded.offsets)
-      committed_.push_back({std::move(o), 0});
+    committed_.load(std::move(loaded.offsets));
     start_at_end_ = !loaded.existed && !read_from_head_;
     watch_directories();
     timer_.start(refresh_ms_, refresh_ms_, [this] {
@@ -123,7 +123,7 @@ class TailInput : public Input {
     }
     wanted_ = false;
     cycle_running_ = true;
-    auto snapshot = committed_;
+    auto snapshot = committed_.entries();
     auto result = std::make_shared<TailCycle>();
     bool at_end = start_at_end_;
     int64_t now = now_ms(ctx_.loop);
@@ -155,7 +155,7 @@ class TailInput : public Input {
     // tells the next start that this is not the very first one.
     if (!saved_once_) dirty_ = true;
     log_events(cycle.events);
-    sync_committed(cycle.files);
+    if (committed_.sync(cycle.files)) dirty_ = true;
     files_->set(static_cast<int64_t>(cycle.files.size()));
     if (!cycle.batch.empty()) {
       lines_read_->inc(cycle.batch.size());
@@ -167,48 +167,9 @@ class TailInput : public Input {
     save_offsets();
   }
 
-  // Rebuilds the committed offsets from the files the tailer follows: known files keep their
-  // offset, new files (and new generations of truncated ones) start where the tailer starts.
-  void sync_committed(const std::vector<CommittedOffset>& files) {
-    std::vector<CommittedOffset> next;
-    for (const auto& f : files) {
-      CommittedOffset entry = f;
-      for (const auto& c : committed_) {
-        if (c.stored.identity == f.stored.identity && c.generation == f.generation) {
-          entry.stored.offset = c.stored.offset;
-        }
-      }
-      next.push_back(std::move(entry));
-    }
-    if (!same_offsets(next, committed_)) dirty_ = true;
-    committed_ = std::move(next);
-  }
-
-  static bool same_offsets(const std::vector<CommittedOffset>& a,
-                           const std::vector<CommittedOffset>& b) {
-    if (a.size() != b.size()) return false;
-    for (size_t i = 0; i < a.size(); ++i) {
-      if (!(a[i].stored.identity == b[i].stored.identity) ||
-          a[i].stored.offset != b[i].stored.offset ||
-          a[i].stored.fingerprint != b[i].stored.fingerprint ||
-          a[i].stored.path != b[i].stored.path) {
-        return false;
-      }
-    }
-    return true;
-  }
-
   void acknowledged(const std::vector<FileProgress>& progress) {
     --in_flight_;
-    for (const auto& p : progress) {
-      for (auto& c : committed_) {
-        if (c.stored.identity == p.identity && c.generation == p.generation &&
-            p.emitted_until > c.stored.offset) {
-          c.stored.offset = p.emitted_until;
-          dirty_ = true;
-        }
-      }
-    }
+    if (committed_.acknowledge(progress)) dirty_ = true;
     save_offsets();
     if (stopping_) {
       maybe_finish_stop();
@@ -226,9 +187,7 @@ class TailInput : public Input {
     if (!dirty_ || saving_ || save_retry_pending_) return;
     dirty_ = false;
     saving_ = true;
-    auto offsets = std::make_shared<std::vector<StoredOffset>>();
-    for (const auto& c : committed_)
-      offsets->push_back(c.stored);
+    auto offsets = std::make_shared<std::vector<StoredOffset>>(committed_.stored());
     auto error = std::make_shared<std::string>();
     loop::queue_work(
         ctx_.loop, [this, offsets, error] { *error = store_.save(*offsets); },
@@ -284,7 +243,7 @@ class TailInput : public Input {
       save_offsets();
       return;
     }
-    log_.info("stopped", {{"files", committed_.size()}});
+    log_.info("stopped", {{"files", committed_.entries().size()}});
     save_retry_.close();
     auto done = std::move(on_stopped_);
     on_stopped_ = nullptr;
@@ -339,7 +298,7 @@ class TailInput : public Input {
   std::set<std::string> watched_;
   std::set<std::string> unreadable_;
 
-  std::vector<CommittedOffset> committed_;
+  CommittedOffsets committed_;
   bool start_at_end_ = false;
   bool cycle_running_ = false;
   bool wanted_ = false;  // another cycle is due as soon as one may run

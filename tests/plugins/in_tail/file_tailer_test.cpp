@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "plugins/in_tail/committed_offsets.h"
 #include "tests/support/temp_dir.h"
 
 using namespace auditrelay;
@@ -24,24 +25,12 @@ class Harness {
   explicit Harness(TailOptions options) : tailer_(std::move(options)) {}
 
   std::vector<std::string> cycle(bool start_at_end = false, int64_t now_ms = 0) {
-    TailCycle c = tailer_.run_cycle(committed_, start_at_end, now_ms);
-    std::vector<CommittedOffset> next;
-    for (const auto& f : c.files) {
-      CommittedOffset e = f;
-      for (const auto& old : committed_) {
-        if (old.stored.identity == f.stored.identity && old.generation == f.generation) {
-          e.stored.offset = old.stored.offset;
-        }
-      }
-      next.push_back(e);
-    }
-    committed_ = next;
-    for (const auto& p : c.progress) {
-      for (auto& e : committed_) {
-        if (e.stored.identity == p.identity && e.generation == p.generation) {
-          e.stored.offset = p.emitted_until;
-        }
-      }
+    TailCycle c = tailer_.run_cycle(committed_.entries(), start_at_end, now_ms);
+    committed_.sync(c.files);
+    if (acknowledge_) {
+      committed_.acknowledge(c.progress);
+    } else {
+      pending_.insert(pending_.end(), c.progress.begin(), c.progress.end());
     }
     events_ = c.events;
     more_ = c.more;
@@ -56,14 +45,22 @@ class Harness {
   bool saw(TailEvent::Kind kind) const {
     return std::any_of(events_.begin(), events_.end(), [&](auto& e) { return e.kind == kind; });
   }
-  std::vector<CommittedOffset>& committed() { return committed_; }
+  CommittedOffsets& committed() { return committed_; }
+  // Holds acknowledgements back (batches still in flight) until acknowledge_pending().
+  void hold_acknowledgements() { acknowledge_ = false; }
+  void acknowledge_pending() {
+    committed_.acknowledge(pending_);
+    pending_.clear();
+  }
   const std::vector<std::string>& ids() const { return ids_; }
   size_t files() const { return tailer_.file_count(); }
   bool more() const { return more_; }
 
  private:
   FileTailer tailer_;
-  std::vector<CommittedOffset> committed_;
+  CommittedOffsets committed_;
+  bool acknowledge_ = true;
+  std::vector<FileProgress> pending_;
   std::vector<TailEvent> events_;
   std::vector<std::string> ids_;
   bool more_ = false;
@@ -135,7 +132,7 @@ TEST_CASE("a file renamed to a name that still matches keeps its offsets and ids
   append_file(dir / "b.jsonl", "2\n");
   CHECK(h.cycle() == Lines{"2"});
   CHECK_FALSE(h.saw(TailEvent::Kind::kRotated));
-  CHECK(h.committed().at(0).stored.path == (dir / "b.jsonl").string());
+  CHECK(h.committed().entries().at(0).stored.path == (dir / "b.jsonl").string());
 }
 
 TEST_CASE("copytruncate: a shrink is detected and the file is read again from 0") {
@@ -180,7 +177,7 @@ TEST_CASE("a deleted file is drained and released") {
 TEST_CASE("a restart resumes at the committed offset; the same position gives the same id") {
   TempDir dir;
   write_file(dir / "a.jsonl", "1\n2\n");
-  std::vector<CommittedOffset> saved;
+  CommittedOffsets saved;
   std::vector<std::string> first_ids;
   {
     Harness h(options_for(dir));
@@ -203,7 +200,7 @@ TEST_CASE("a restart resumes at the committed offset; the same position gives th
 TEST_CASE("a reused inode with another first line is a new file, read from 0") {
   TempDir dir;
   write_file(dir / "a.jsonl", "first file\n");
-  std::vector<CommittedOffset> saved;
+  CommittedOffsets saved;
   {
     Harness h(options_for(dir));
     h.cycle();
@@ -277,4 +274,37 @@ TEST_CASE("a budget that runs out before every file is read says there is more")
     ++cycles;
   } while (h.more() && cycles < 1000);
   CHECK(total == 1500);
+}
+
+TEST_CASE("a rotated file is released only once its last batch is acknowledged") {
+  TempDir dir;
+  Harness h(options_for(dir));
+  write_file(dir / "a.jsonl", "1\n");
+  CHECK(h.cycle(false, 0) == Lines{"1"});
+  h.hold_acknowledgements();
+  append_file(dir / "a.jsonl", "2\n");
+  std::filesystem::rename(dir / "a.jsonl", dir / "a.old");
+  CHECK(h.cycle(false, 10) == Lines{"2"});
+  h.cycle(false, 5000);  // past rotate_wait, but "2" is still in flight
+  CHECK_FALSE(h.saw(TailEvent::Kind::kReleased));
+  CHECK(h.files() == 1);
+  h.acknowledge_pending();
+  h.cycle(false, 5001);
+  CHECK(h.saw(TailEvent::Kind::kReleased));
+  CHECK(h.files() == 0);
+}
+
+TEST_CASE("an acknowledgement from before a truncation does not move the new offset") {
+  TempDir dir;
+  Harness h(options_for(dir));
+  h.hold_acknowledgements();
+  write_file(dir / "a.jsonl", "first-line\nsecond-line\n");
+  CHECK(h.cycle() == Lines{"first-line", "second-line"});
+  std::filesystem::resize_file(dir / "a.jsonl", 0);
+  append_file(dir / "a.jsonl", "x\n");
+  CHECK(h.cycle() == Lines{"x"});
+  REQUIRE(h.saw(TailEvent::Kind::kTruncated));
+  h.acknowledge_pending();  // both batches: only the new generation's progress counts
+  REQUIRE(h.committed().entries().size() == 1);
+  CHECK(h.committed().entries()[0].stored.offset == 2);
 }
