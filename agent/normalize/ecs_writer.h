@@ -6,6 +6,8 @@
 #include <rapidjson/document.h>
 #include <rapidjson/writer.h>
 
+#include <cassert>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -82,7 +84,29 @@ inline void write_key(JsonWriter& w, std::string_view key) {
   write_string(w, key);
 }
 
+// String literals of this code (keys like "event", values like "allowed") never need an
+// escape, so they skip the check.
+template <size_t N>
+inline void write_string(JsonWriter& w, const char (&literal)[N]) {
+  assert(!needs_json_escape({literal, N - 1}));
+  w.PlainString({literal, N - 1});
+}
+template <size_t N>
+inline void write_key(JsonWriter& w, const char (&literal)[N]) {
+  write_string(w, literal);
+}
+
 inline void write_member(JsonWriter& w, std::string_view key, std::string_view value) {
+  write_key(w, key);
+  write_string(w, value);
+}
+template <size_t N>
+inline void write_member(JsonWriter& w, const char (&key)[N], std::string_view value) {
+  write_key(w, key);
+  write_string(w, value);
+}
+template <size_t N, size_t M>
+inline void write_member(JsonWriter& w, const char (&key)[N], const char (&value)[M]) {
   write_key(w, key);
   write_string(w, value);
 }
@@ -113,6 +137,11 @@ inline void write_value(JsonWriter& w, const rapidjson::Value& value) {
 }
 
 inline void write_member(JsonWriter& w, std::string_view key, const rapidjson::Value& value) {
+  write_key(w, key);
+  write_value(w, value);
+}
+template <size_t N>
+inline void write_member(JsonWriter& w, const char (&key)[N], const rapidjson::Value& value) {
   write_key(w, key);
   write_value(w, value);
 }
