@@ -108,9 +108,14 @@ class TailInput : public Input {
       std::string dir = std::filesystem::path(pattern).parent_path().string();
       if (dir.find_first_of("*?[") != std::string::npos || watched_.count(dir) > 0) continue;
       auto w = std::make_unique<loop::FsEvent>(ctx_.loop);
-      if (w->start(dir, [this](const char*, int) { schedule(); }) == 0) {
+      int rc = w->start(dir, [this](const char*, int) { schedule(); });
+      if (rc == 0) {
         watched_.insert(dir);
         watchers_.push_back(std::move(w));
+      } else if (rc != UV_ENOENT && unwatchable_.insert(dir).second) {
+        // Typically the inotify watch limit (fs.inotify.max_user_watches): polling still works.
+        log_.warn("cannot watch directory with inotify; polling it every refresh_interval",
+                  {{"dir", dir}, {"error", uv_strerror(rc)}});
       }
     }
   }
@@ -297,6 +302,7 @@ class TailInput : public Input {
   std::vector<std::unique_ptr<loop::FsEvent>> watchers_;
   std::set<std::string> watched_;
   std::set<std::string> unreadable_;
+  std::set<std::string> unwatchable_;
 
   CommittedOffsets committed_;
   bool start_at_end_ = false;
