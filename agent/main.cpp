@@ -48,6 +48,14 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   normalize->add_option("files", normalize_args.files, "Files of raw records ('-' or none: stdin)");
 
+  auto* buffer_cmd = app.add_subcommand("buffer", "Inspect the disk buffer");
+  buffer_cmd->require_subcommand(1);
+  auto* buffer_status = buffer_cmd->add_subcommand(
+      "status", "Per output: backlog, oldest undelivered record; works while the agent is stopped");
+  buffer_status->add_option("-c,--config", config_file, "Pipeline configuration (YAML)")
+      ->required()
+      ->check(CLI::ExistingFile);
+
   app.add_subcommand("version", "Print the version");
 
   try {
@@ -60,6 +68,7 @@ int main(int argc, char** argv) {
   if (*run) return run_command(config_file, once);
   if (*check) return check_command(config_file);
   if (*normalize) return normalize_command(normalize_args);
+  if (*buffer_status) return buffer_status_command(config_file);
   std::cout << "auditrelay " << AUDITRELAY_VERSION << "\n";
   return kExitOk;
 }

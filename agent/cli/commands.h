@@ -15,6 +15,7 @@ inline constexpr int kExitRejected = 3;  // normalize: some records were rejecte
 
 int run_command(const std::string& config_file, bool once);
 int check_command(const std::string& config_file);
+int buffer_status_command(const std::string& config_file);
 
 struct NormalizeArgs {
   std::string schema = "auto";

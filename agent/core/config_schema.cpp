@@ -10,11 +10,41 @@ constexpr std::array<std::string_view, 4> kLogLevels{"debug", "info", "warn", "e
 constexpr std::array<std::string_view, 2> kLogFormats{"text", "json"};
 constexpr std::array<std::string_view, 3> kSchemas{"auto", "policy_gateway", "governance_audit"};
 
+constexpr std::array<std::string_view, 3> kSyncModes{"always", "batch", "none"};
+constexpr std::array<std::string_view, 2> kWhenFull{"block", "drop_oldest"};
+
 constexpr std::array kStorageSettings{
     SettingSpec{.key = "path",
                 .type = SettingType::kPath,
                 .default_value = "/var/lib/auditrelay",
-                .doc = "Directory for durable state: read offsets, buffer, dead-letter files"},
+                .doc = "Directory for durable state: buffer, read offsets, dead-letter files"},
+    SettingSpec{.key = "max_bytes",
+                .type = SettingType::kSize,
+                .default_value = "2GiB",
+                .doc = "Most the disk buffer may hold; then when_full applies"},
+    SettingSpec{.key = "when_full",
+                .type = SettingType::kEnum,
+                .default_value = "block",
+                .doc = "block: inputs pause until outputs free space; drop_oldest: drop and count",
+                .choices = kWhenFull},
+    SettingSpec{.key = "sync",
+                .type = SettingType::kEnum,
+                .default_value = "batch",
+                .doc = "always: fsync every append; batch: one fsync per sync_interval window "
+                       "(inputs are acknowledged after it); none: leave it to the OS",
+                .choices = kSyncModes},
+    SettingSpec{.key = "sync_interval",
+                .type = SettingType::kDuration,
+                .default_value = "100ms",
+                .doc = "sync: batch — at most one fsync per this interval"},
+    SettingSpec{.key = "segment_bytes",
+                .type = SettingType::kSize,
+                .default_value = "64MiB",
+                .doc = "Size at which the buffer starts a new segment file"},
+    SettingSpec{.key = "compression_level",
+                .type = SettingType::kInt,
+                .default_value = "1",
+                .doc = "zstd level of buffer frames"},
 };
 
 constexpr std::array kServiceSettings{

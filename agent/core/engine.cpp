@@ -52,6 +52,25 @@ NormalizeOptions normalize_options(const Settings& pipeline) {
   std::_Exit(code);
 }
 
+buffer::SyncMode queue_sync_mode(const Settings& storage) {
+  const std::string& sync = storage.string("sync");
+  if (sync == "always") return buffer::SyncMode::kAlways;
+  if (sync == "none") return buffer::SyncMode::kNone;
+  return buffer::SyncMode::kBatch;
+}
+
+buffer::QueueOptions queue_options(const Settings& storage, fs::path dir) {
+  buffer::QueueOptions o;
+  o.dir = std::move(dir);
+  o.segment_bytes = storage.size("segment_bytes");
+  o.max_bytes = storage.size("max_bytes");
+  o.compression_level = static_cast<int>(storage.integer("compression_level"));
+  o.sync = queue_sync_mode(storage);
+  o.when_full = storage.string("when_full") == "drop_oldest" ? buffer::WhenFull::kDropOldest
+                                                             : buffer::WhenFull::kBlock;
+  return o;
+}
+
 fs::path ensure_directory(const fs::path& dir) {
   std::error_code ec;
   fs::create_directories(dir, ec);
@@ -70,6 +89,8 @@ Engine::~Engine() {
   inputs_.clear();
   sinks_.clear();
   pipeline_.reset();
+  drivers_.clear();
+  queue_.reset();
   signals_.clear();
   shutdown_timer_.reset();
   // Let the close callbacks of the handles above run, then release the loop.
@@ -89,20 +110,47 @@ void Engine::validate(const PipelineConfig& config, const PluginRegistry& plugin
 
 void Engine::build() {
   validate(config_, plugins_);
-  fs::path storage = config_.service.section("storage").string("path");
+  const Settings& storage_settings = config_.service.section("storage");
+  fs::path storage = storage_settings.string("path");
   ensure_directory(storage);
   const Settings& dl = config_.pipeline.section("dead_letter");
   fs::path dead_letter =
       dl.has("path") ? fs::path(dl.string("path")) : storage / "dead_letter.ndjson";
 
-  std::vector<PipelineOutput> outputs;
+  // The disk queue first: opening it repairs what a crash left (logged, never fatal).
+  std::vector<std::string> output_names;
+  for (const InstanceConfig& oc : config_.outputs)
+    output_names.push_back(oc.name);
+  buffer::RecoveryReport report;
+  queue_ = buffer::DiskQueue::open(queue_options(storage_settings, storage / "buffer"),
+                                   output_names, &report);
+  for (const auto& note : report.notes)
+    log_.warn("buffer recovery", {{"detail", note}});
+  log_.info("buffer opened", {{"segments", report.segments},
+                              {"records", report.records},
+                              {"torn_bytes_cut", report.torn_bytes_cut},
+                              {"corrupt_frames", report.corrupt_frames}});
+  metrics_
+      .counter("auditrelay_buffer_corrupt_frames_total",
+               "Corrupt buffer frames found at start and set aside in <storage>/buffer/corrupt")
+      .inc(report.corrupt_frames);
+
   for (const InstanceConfig& oc : config_.outputs) {
     const OutputPlugin* plugin = plugins_.output(oc.type);
     OutputContext ctx{oc.name, ensure_directory(storage / "outputs" / oc.name).string(), &metrics_};
-    outputs.push_back({oc.name, plugin->create(oc.settings, std::move(ctx))});
+    drivers_.push_back(std::make_unique<OutputDriver>(
+        &loop_, oc.name, plugin->create(oc.settings, std::move(ctx)), *queue_, metrics_));
   }
-  pipeline_ = std::make_unique<Pipeline>(&loop_, normalize_options(config_.pipeline),
-                                         std::move(outputs), dead_letter, metrics_);
+  PipelineOptions pipeline_options;
+  pipeline_options.normalize = normalize_options(config_.pipeline);
+  pipeline_options.dead_letter_path = dead_letter;
+  pipeline_options.sync = queue_sync_mode(storage_settings);
+  pipeline_options.sync_interval = storage_settings.duration("sync_interval");
+  pipeline_ =
+      std::make_unique<Pipeline>(&loop_, std::move(pipeline_options), *queue_, metrics_, [this] {
+        for (auto& d : drivers_)
+          d->wake();
+      });
 
   for (const InstanceConfig& ic : config_.inputs) {
     Schema schema = Schema::kAuto;
@@ -150,6 +198,8 @@ int Engine::run() {
     uv_run(&loop_, UV_RUN_DEFAULT);
     return 1;
   }
+  for (auto& d : drivers_)
+    d->start();
   log_.info("started", {{"inputs", inputs_.size()},
                         {"outputs", config_.outputs.size()},
                         {"config", config_.file.string()}});
@@ -185,7 +235,20 @@ void Engine::begin_shutdown(const char* why) {
 void Engine::input_stopped() {
   if (inputs_running_ > 0) --inputs_running_;
   if (inputs_running_ > 0) return;
-  // Every input has its acknowledgements, so the pipeline has nothing left in flight.
+  // Every input has its acknowledgements, so everything read is in the buffer. Let the outputs
+  // deliver what they can (the rest stays buffered for the next start).
+  drivers_running_ = drivers_.size();
+  if (drivers_.empty()) {
+    output_drained();
+    return;
+  }
+  for (auto& d : drivers_)
+    d->drain([this] { output_drained(); });
+}
+
+void Engine::output_drained() {
+  if (drivers_running_ > 0) --drivers_running_;
+  if (drivers_running_ > 0) return;
   log_.info("stopped cleanly");
   signals_.clear();
   shutdown_timer_.reset();

@@ -5,7 +5,9 @@
 #include <memory>
 #include <vector>
 
+#include "agent/buffer/disk_queue.h"
 #include "agent/config/config.h"
+#include "agent/core/output_driver.h"
 #include "agent/core/pipeline.h"
 #include "agent/core/plugin_registry.h"
 
@@ -35,6 +37,7 @@ class Engine {
   void build();
   void begin_shutdown(const char* why);
   void input_stopped();
+  void output_drained();
   void input_idle();
 
   const PipelineConfig& config_;
@@ -44,6 +47,8 @@ class Engine {
 
   uv_loop_t loop_{};
   MetricsRegistry metrics_;
+  std::unique_ptr<buffer::DiskQueue> queue_;
+  std::vector<std::unique_ptr<OutputDriver>> drivers_;
   std::unique_ptr<Pipeline> pipeline_;
   std::vector<std::unique_ptr<RecordSink>> sinks_;
   std::vector<std::unique_ptr<Input>> inputs_;
@@ -53,6 +58,7 @@ class Engine {
   bool stopping_ = false;
   size_t inputs_running_ = 0;
   size_t inputs_busy_ = 0;  // --once: inputs that have not reported idle yet
+  size_t drivers_running_ = 0;
 };
 
 }  // namespace auditrelay

@@ -7,8 +7,8 @@
 
 namespace auditrelay {
 
-// One submitted batch on its way through the pipeline. Normalization happens once; a failed
-// write is retried for the outputs that did not take the batch yet.
+// One submitted batch on its way through the pipeline. Each step happens once: a retry (after
+// a disk error, or while the queue is full) resumes where the batch stopped.
 struct Pipeline::Job {
   std::string input;
   Schema schema;
@@ -20,7 +20,8 @@ struct Pipeline::Job {
   std::string dead_letter_lines;
   std::array<uint64_t, kRejectReasonCount> rejected_by_reason{};
   bool dead_letters_written = false;
-  std::vector<bool> written;  // per output
+  bool appended = false;
+  bool full = false;  // the last append attempt found no room
 };
 
 class Pipeline::InputSink : public RecordSink {
@@ -43,25 +44,27 @@ class Pipeline::InputSink : public RecordSink {
   Schema schema_;
 };
 
-Pipeline::Pipeline(uv_loop_t* loop, NormalizeOptions options, std::vector<PipelineOutput> outputs,
-                   std::filesystem::path dead_letter_path, MetricsRegistry& metrics)
+Pipeline::Pipeline(uv_loop_t* loop, PipelineOptions options, buffer::DiskQueue& queue,
+                   MetricsRegistry& metrics, std::function<void()> appended)
     : loop_(loop),
-      normalizer_(std::move(options)),
-      outputs_(std::move(outputs)),
-      dead_letters_(std::move(dead_letter_path)),
-      metrics_(metrics),
-      retry_timer_(loop) {
+      options_(std::move(options)),
+      normalizer_(options_.normalize),
+      disk_(queue),
+      dead_letters_(options_.dead_letter_path),
+      appended_(std::move(appended)),
+      retry_timer_(loop),
+      sync_timer_(loop) {
   for (int i = 0; i < kRejectReasonCount; ++i) {
-    rejected_[static_cast<size_t>(i)] = &metrics_.counter(
+    rejected_[static_cast<size_t>(i)] = &metrics.counter(
         "auditrelay_records_rejected_total", "Records rejected by the normalizer, by reason",
         {{"reason", std::string(to_string(static_cast<RejectReason>(i)))}});
   }
-  for (const auto& o : outputs_) {
-    written_.push_back(&metrics_.counter("auditrelay_output_documents_written_total",
-                                         "Documents written by an output", {{"output", o.name}}));
-  }
-  write_errors_ = &metrics_.counter("auditrelay_pipeline_write_errors_total",
-                                    "Batches whose write failed and will be retried");
+  appended_records_ = &metrics.counter("auditrelay_buffer_appended_records_total",
+                                       "Documents appended to the disk buffer");
+  write_errors_ = &metrics.counter("auditrelay_pipeline_write_errors_total",
+                                   "Batches whose dead-letter or buffer write failed (retried)");
+  full_waits_ = &metrics.counter("auditrelay_buffer_full_waits_total",
+                                 "Times a batch waited because the buffer was full");
 }
 
 Pipeline::~Pipeline() = default;
@@ -71,17 +74,17 @@ std::unique_ptr<RecordSink> Pipeline::sink_for(std::string input_name, Schema sc
 }
 
 void Pipeline::enqueue(std::unique_ptr<Job> job) {
-  job->written.assign(outputs_.size(), false);
   queue_.push_back(std::move(job));
   if (!busy_) start_next();
 }
 
 void Pipeline::start_next() {
-  if (queue_.empty()) return;
+  if (busy_ || queue_.empty() || retry_timer_.active()) return;
   busy_ = true;
   Job* job = queue_.front().get();
   loop::queue_work(
-      loop_, [this, job] { process(*job); }, [this](const std::string& error) { finished(error); });
+      loop_, [this, job] { process(*job); },
+      [this](const std::string& error) { processed(error); });
 }
 
 void Pipeline::process(Job& job) {
@@ -118,36 +121,48 @@ void Pipeline::process(Job& job) {
     }
   }
   job.dead_letters_written = true;
-  std::string errors;
-  for (size_t i = 0; i < outputs_.size(); ++i) {
-    if (job.written[i] || job.documents.empty()) {
-      job.written[i] = true;
-      continue;
-    }
-    std::string err = outputs_[i].output->write(job.documents);
-    if (err.empty()) {
-      job.written[i] = true;
-    } else {
-      errors += (errors.empty() ? "" : "; ") + ("output " + outputs_[i].name + ": " + err);
+  job.full = false;
+  if (!job.appended && !job.documents.empty()) {
+    if (disk_.append(job.documents) == buffer::AppendResult::kFull) {
+      job.full = true;
+      return;
     }
   }
-  if (!errors.empty()) throw std::runtime_error(errors);
+  job.appended = true;
 }
 
-void Pipeline::finished(const std::string& error) {
+void Pipeline::retry_later(const char* why, const std::string& error) {
+  // The world failed us (disk full, I/O error): keep the batch and try again, backing off up
+  // to 30 s. The input is not acknowledged meanwhile, so nothing is lost.
+  write_errors_->inc();
+  consecutive_failures_ = std::min(consecutive_failures_ + 1, 6u);
+  uint64_t delay_ms = std::min<uint64_t>(500ull << consecutive_failures_, 30'000);
+  log_.warn(why, {{"error", error}, {"retry_in_ms", delay_ms}});
+  retry_timer_.start(delay_ms, 0, [this] { start_next(); });
+}
+
+void Pipeline::processed(const std::string& error) {
+  busy_ = false;
   Job& job = *queue_.front();
   if (!error.empty()) {
-    // The world failed us (disk full, closed pipe): keep the batch and try again, backing off
-    // up to 30 s. The input is not acknowledged meanwhile, so nothing is lost.
-    write_errors_->inc();
-    consecutive_failures_ = std::min(consecutive_failures_ + 1, 6u);
-    uint64_t delay_ms = std::min<uint64_t>(500ull << consecutive_failures_, 30'000);
-    log_.warn("writing a batch failed; will retry",
-              {{"error", error}, {"records", job.batch.size()}, {"retry_in_ms", delay_ms}});
-    retry_timer_.start(delay_ms, 0, [this] { start_next(); });
+    retry_later("writing a batch failed; will retry", error);
     return;
   }
   consecutive_failures_ = 0;
+  if (job.full) {
+    // Backpressure: the input waits for this acknowledgement, so it stops reading.
+    full_waits_->inc();
+    if (!paused_for_space_) {
+      log_.warn("buffer full (storage.max_bytes); inputs paused until outputs catch up");
+      paused_for_space_ = true;
+    }
+    retry_timer_.start(200, 0, [this] { start_next(); });
+    return;
+  }
+  if (paused_for_space_) {
+    log_.info("buffer has room again; inputs resume");
+    paused_for_space_ = false;
+  }
   uint64_t rejected = 0;
   for (int i = 0; i < kRejectReasonCount; ++i) {
     if (uint64_t n = job.rejected_by_reason[static_cast<size_t>(i)]; n > 0) {
@@ -161,13 +176,57 @@ void Pipeline::finished(const std::string& error) {
                {"rejected", rejected},
                {"dead_letter", dead_letters_.path().string()}});
   }
-  for (size_t i = 0; i < outputs_.size(); ++i)
-    written_[i]->inc(job.documents.size());
-  std::unique_ptr<Job> finished_job = std::move(queue_.front());
+  appended_records_->inc(job.documents.size());
+  bool had_documents = !job.documents.empty();
+  std::unique_ptr<Job> done = std::move(queue_.front());
   queue_.pop_front();
-  busy_ = false;
-  finished_job->done();
-  if (!busy_) start_next();
+  if (options_.sync == buffer::SyncMode::kBatch) {
+    awaiting_sync_.push_back(std::move(done));
+    schedule_sync();
+  } else {
+    acknowledge(std::move(done));
+  }
+  if (had_documents) appended_();
+  start_next();
+}
+
+void Pipeline::acknowledge(std::unique_ptr<Job> job) {
+  job->done();
+}
+
+void Pipeline::schedule_sync() {
+  if (syncing_ || sync_timer_.active() || awaiting_sync_.empty()) return;
+  uint64_t now = uv_now(loop_);
+  uint64_t due = last_sync_ms_ + static_cast<uint64_t>(options_.sync_interval.count());
+  if (now >= due) {
+    start_sync();
+  } else {
+    sync_timer_.start(due - now, 0, [this] { start_sync(); });
+  }
+}
+
+void Pipeline::start_sync() {
+  syncing_ = true;
+  size_t covered = awaiting_sync_.size();  // batches appended before this fsync starts
+  auto error = std::make_shared<std::string>();
+  loop::queue_work(
+      loop_, [this, error] { *error = disk_.sync(); },
+      [this, error, covered](const std::string& thrown) {
+        syncing_ = false;
+        last_sync_ms_ = uv_now(loop_);
+        std::string err = thrown.empty() ? *error : thrown;
+        if (!err.empty()) {
+          log_.error("fsync of the buffer failed; will retry", {{"error", err}});
+          sync_timer_.start(1000, 0, [this] { start_sync(); });
+          return;
+        }
+        for (size_t i = 0; i < covered && !awaiting_sync_.empty(); ++i) {
+          std::unique_ptr<Job> job = std::move(awaiting_sync_.front());
+          awaiting_sync_.pop_front();
+          acknowledge(std::move(job));
+        }
+        schedule_sync();
+      });
 }
 
 }  // namespace auditrelay

@@ -1,14 +1,17 @@
 // The middle of the agent: takes raw batches from inputs, normalizes them off the loop thread,
-// dead-letters rejected records, hands documents to every output, and acknowledges each batch
-// to its input, in order, once all of that is durable.
+// dead-letters rejected records, appends the documents to the disk queue, and acknowledges each
+// batch to its input, in order, once it is durable there (group commit: one fsync covers every
+// batch appended since the last one, at most one per sync_interval).
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
-#include <vector>
 
+#include "agent/buffer/disk_queue.h"
 #include "agent/core/durable_io.h"
 #include "agent/core/log.h"
 #include "agent/core/plugin.h"
@@ -17,15 +20,18 @@
 
 namespace auditrelay {
 
-struct PipelineOutput {
-  std::string name;
-  std::unique_ptr<Output> output;
+struct PipelineOptions {
+  NormalizeOptions normalize;
+  std::filesystem::path dead_letter_path;
+  buffer::SyncMode sync = buffer::SyncMode::kBatch;
+  std::chrono::milliseconds sync_interval{100};
 };
 
 class Pipeline {
  public:
-  Pipeline(uv_loop_t* loop, NormalizeOptions options, std::vector<PipelineOutput> outputs,
-           std::filesystem::path dead_letter_path, MetricsRegistry& metrics);
+  // `appended` is called on the loop thread after documents were appended (outputs may read).
+  Pipeline(uv_loop_t* loop, PipelineOptions options, buffer::DiskQueue& queue,
+           MetricsRegistry& metrics, std::function<void()> appended);
   ~Pipeline();
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;
@@ -33,8 +39,8 @@ class Pipeline {
   // The sink an input submits to; its records are normalized with `schema`.
   std::unique_ptr<RecordSink> sink_for(std::string input_name, Schema schema);
 
-  // True when no batch is queued or being processed.
-  bool idle() const { return queue_.empty(); }
+  // True when no batch is queued, being processed or waiting for its fsync.
+  bool idle() const { return queue_.empty() && awaiting_sync_.empty(); }
 
  private:
   struct Job;
@@ -43,23 +49,36 @@ class Pipeline {
   void enqueue(std::unique_ptr<Job> job);
   void start_next();
   void process(Job& job);  // worker thread
-  void finished(const std::string& error);
+  void processed(const std::string& error);
+  void acknowledge(std::unique_ptr<Job> job);
+  void schedule_sync();
+  void start_sync();
+  void retry_later(const char* why, const std::string& error);
 
   uv_loop_t* loop_;
+  PipelineOptions options_;
   Normalizer normalizer_;  // used by one worker job at a time
-  std::vector<PipelineOutput> outputs_;
+  buffer::DiskQueue& disk_;
   AppendFile dead_letters_;
-  MetricsRegistry& metrics_;
+  std::function<void()> appended_;
   Logger log_{"pipeline"};
 
   std::deque<std::unique_ptr<Job>> queue_;  // front() is the one in progress when busy_
   bool busy_ = false;
   loop::Timer retry_timer_;
   unsigned consecutive_failures_ = 0;
+  bool paused_for_space_ = false;
+
+  // Group commit: appended batches wait here for the next fsync.
+  std::deque<std::unique_ptr<Job>> awaiting_sync_;
+  bool syncing_ = false;
+  loop::Timer sync_timer_;
+  uint64_t last_sync_ms_ = 0;
 
   std::array<Counter*, kRejectReasonCount> rejected_{};
-  std::vector<Counter*> written_;  // per output
-  Counter* write_errors_ = nullptr;
+  Counter* appended_records_;
+  Counter* write_errors_;
+  Counter* full_waits_;
 };
 
 }  // namespace auditrelay

@@ -248,9 +248,30 @@ EOF
   add_result "tail -> file (fsync)" "$(stat -c %s "$pg_file")"
 }
 
+# (d): the disk buffer alone, per zstd level: append (sync: batch, one fdatasync per batch of
+# 1,000) and read back, over the policy_gateway records normalized to documents. Resources come
+# from the benchmark's own getrusage() around each phase (loading the documents is not timed).
+bench_buffer() {
+  local bench=$build_dir/tests/bench/auditrelay_bench_buffer docs=$work/documents.ndjson line
+  [ -x "$bench" ] || die "$bench is missing (build the 'auditrelay_bench_buffer' target)"
+  echo "bench: buffer..." >&2
+  "$agent" normalize --schema policy_gateway "$pg_file" >"$docs" 2>"$work/buffer.err" ||
+    die "auditrelay normalize for the buffer documents failed: $(head -n 5 "$work/buffer.err")"
+  "$bench" --input "$docs" --levels -1,1,3 --repeat "$repeat" --dir "$work" \
+    >"$work/buffer.out" 2>"$work/buffer.err" ||
+    die "auditrelay_bench_buffer failed: $(tail -n 5 "$work/buffer.err")"
+  # result|NAME|RECORDS|JSON_BYTES|WALL|USER|SYS|RSS_KIB, best of the repeats already.
+  while IFS= read -r line; do
+    [[ $line == result\|* ]] && results+=("${line#result|}")
+  done <"$work/buffer.out"
+  sed -n 's/^/  /; /ratio\|:1$/p' "$work/buffer.err" >&2
+  rm -f "$docs"
+}
+
 bench_normalize policy_gateway "$pg_file"
 bench_normalize governance_audit "$ga_file"
 bench_tail_file
+bench_buffer
 
 # ------------------------------------------------------------------------------------------------
 # Table and JSON

@@ -1,0 +1,212 @@
+#include "agent/buffer/frame_format.h"
+
+#include <xxhash.h>
+#include <zstd.h>
+
+#include <cstring>
+#include <stdexcept>
+
+namespace auditrelay::buffer {
+namespace {
+
+// Explicit byte order, so files move between machines and the layout does not depend on the
+// compiler's struct packing.
+void put_u32(char* p, uint32_t v) {
+  for (int i = 0; i < 4; ++i)
+    p[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+}
+void put_u64(char* p, uint64_t v) {
+  for (int i = 0; i < 8; ++i)
+    p[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+}
+uint32_t get_u32(const char* p) {
+  uint32_t v = 0;
+  for (int i = 3; i >= 0; --i)
+    v = (v << 8) | static_cast<unsigned char>(p[i]);
+  return v;
+}
+uint64_t get_u64(const char* p) {
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; --i)
+    v = (v << 8) | static_cast<unsigned char>(p[i]);
+  return v;
+}
+
+uint32_t header_check(const char* header, size_t len_before_check) {
+  return XXH32(header, len_before_check, 0);
+}
+
+}  // namespace
+
+void write_frame_header(const FrameHeader& header, std::string& out, size_t at) {
+  char* p = out.data() + at;
+  std::memcpy(p, kFrameMagic.data(), 4);
+  put_u32(p + 4, kFrameHeaderBytes);
+  put_u32(p + 8, header.payload_len);
+  put_u32(p + 12, header.raw_len);
+  put_u32(p + 16, header.record_count);
+  put_u64(p + 20, header.first_seq);
+  put_u64(p + 28, header.append_time_ms);
+  put_u64(p + 36, header.payload_xxh64);
+  put_u32(p + 44, header_check(p, 44));
+}
+
+HeaderParse parse_frame_header(std::string_view bytes, FrameHeader& out) {
+  size_t n = bytes.size();
+  if (n < 4) {
+    return kFrameMagic.substr(0, n) == bytes ? HeaderParse::kIncomplete : HeaderParse::kBad;
+  }
+  if (bytes.substr(0, 4) != kFrameMagic) return HeaderParse::kBad;
+  if (n < 8) return HeaderParse::kIncomplete;
+  const char* p = bytes.data();
+  uint32_t header_len = get_u32(p + 4);
+  if (header_len < kFrameHeaderBytes || header_len > kMaxFrameHeaderBytes) {
+    return HeaderParse::kBad;
+  }
+  if (n < header_len) return HeaderParse::kIncomplete;
+  if (get_u32(p + header_len - 4) != header_check(p, header_len - 4)) return HeaderParse::kBad;
+  FrameHeader h;
+  h.header_len = header_len;
+  h.payload_len = get_u32(p + 8);
+  h.raw_len = get_u32(p + 12);
+  h.record_count = get_u32(p + 16);
+  h.first_seq = get_u64(p + 20);
+  h.append_time_ms = get_u64(p + 28);
+  h.payload_xxh64 = get_u64(p + 36);
+  // A header that passed its check can still be nonsense if a bug wrote it; refuse anything
+  // a reader could not safely allocate or decode.
+  if (h.record_count == 0 || h.raw_len > kMaxRawLen ||
+      uint64_t{h.record_count} * kRecordPrefixBytes > h.raw_len || h.payload_len == 0 ||
+      h.payload_len > ZSTD_compressBound(h.raw_len) || h.first_seq + h.record_count < h.first_seq) {
+    return HeaderParse::kBad;
+  }
+  out = h;
+  return HeaderParse::kOk;
+}
+
+uint64_t payload_checksum(std::string_view payload) {
+  return XXH64(payload.data(), payload.size(), 0);
+}
+
+size_t raw_record_bytes(const DocumentView& doc) {
+  return kRecordPrefixBytes + doc.id.size() + doc.index.size() + doc.json.size();
+}
+
+void append_raw_records(const DocumentBatch& batch, size_t begin, size_t end, std::string& out) {
+  size_t total = 0;
+  for (size_t i = begin; i < end; ++i)
+    total += raw_record_bytes(batch[i]);
+  size_t at = out.size();
+  out.resize(at + total);
+  char* p = out.data() + at;
+  for (size_t i = begin; i < end; ++i) {
+    DocumentView d = batch[i];
+    put_u32(p, static_cast<uint32_t>(d.id.size()));
+    put_u32(p + 4, static_cast<uint32_t>(d.index.size()));
+    put_u32(p + 8, static_cast<uint32_t>(d.json.size()));
+    p += kRecordPrefixBytes;
+    for (std::string_view part : {d.id, d.index, d.json}) {
+      if (!part.empty()) std::memcpy(p, part.data(), part.size());
+      p += part.size();
+    }
+  }
+}
+
+bool parse_raw_records(std::string_view raw, uint32_t count, uint64_t skip, DocumentBatch& out) {
+  // First a pass that only checks the lengths, so a bad frame adds nothing to `out`.
+  size_t pos = 0;
+  for (uint32_t i = 0; i < count; ++i) {
+    if (raw.size() - pos < kRecordPrefixBytes) return false;
+    uint64_t len = uint64_t{get_u32(raw.data() + pos)} + get_u32(raw.data() + pos + 4) +
+                   get_u32(raw.data() + pos + 8);
+    pos += kRecordPrefixBytes;
+    if (raw.size() - pos < len) return false;
+    pos += len;
+  }
+  if (pos != raw.size()) return false;
+  pos = 0;
+  for (uint32_t i = 0; i < count; ++i) {
+    const char* p = raw.data() + pos;
+    size_t id_len = get_u32(p), index_len = get_u32(p + 4), json_len = get_u32(p + 8);
+    p += kRecordPrefixBytes;
+    if (i >= skip) {
+      out.add({p, id_len}, {p + id_len, index_len}, {p + id_len + index_len, json_len});
+    }
+    pos += kRecordPrefixBytes + id_len + index_len + json_len;
+  }
+  return true;
+}
+
+std::vector<std::pair<size_t, size_t>> split_batch(const DocumentBatch& batch, size_t max_raw) {
+  std::vector<std::pair<size_t, size_t>> ranges;
+  size_t begin = 0, raw = 0;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    size_t bytes = raw_record_bytes(batch[i]);
+    if (i > begin && raw + bytes > max_raw) {
+      ranges.emplace_back(begin, i);
+      begin = i;
+      raw = 0;
+    }
+    raw += bytes;
+  }
+  if (begin < batch.size()) ranges.emplace_back(begin, batch.size());
+  return ranges;
+}
+
+FrameCodec::FrameCodec(int level) : cctx_(ZSTD_createCCtx()), dctx_(ZSTD_createDCtx()) {
+  if (cctx_ == nullptr || dctx_ == nullptr) {
+    ZSTD_freeCCtx(cctx_);
+    ZSTD_freeDCtx(dctx_);
+    throw std::runtime_error("zstd: cannot allocate a context");
+  }
+  // Clamped by zstd to its range; the frame has its own checksum, so zstd's is left off.
+  ZSTD_CCtx_setParameter(cctx_, ZSTD_c_compressionLevel, level);
+  ZSTD_CCtx_setParameter(cctx_, ZSTD_c_checksumFlag, 0);
+}
+
+FrameCodec::~FrameCodec() {
+  ZSTD_freeCCtx(cctx_);
+  ZSTD_freeDCtx(dctx_);
+}
+
+FrameHeader FrameCodec::encode(const DocumentBatch& batch, size_t begin, size_t end,
+                               uint64_t first_seq, uint64_t append_time_ms, std::string& out) {
+  raw_.clear();
+  append_raw_records(batch, begin, end, raw_);
+  if (raw_.size() > kMaxRawLen) throw std::runtime_error("buffer: a record is too large");
+  size_t at = out.size();
+  size_t bound = ZSTD_compressBound(raw_.size());
+  out.resize(at + kFrameHeaderBytes + bound);
+  size_t n =
+      ZSTD_compress2(cctx_, out.data() + at + kFrameHeaderBytes, bound, raw_.data(), raw_.size());
+  if (ZSTD_isError(n)) {
+    out.resize(at);
+    throw std::runtime_error(std::string("zstd: ") + ZSTD_getErrorName(n));
+  }
+  out.resize(at + kFrameHeaderBytes + n);
+  FrameHeader h;
+  h.payload_len = static_cast<uint32_t>(n);
+  h.raw_len = static_cast<uint32_t>(raw_.size());
+  h.record_count = static_cast<uint32_t>(end - begin);
+  h.first_seq = first_seq;
+  h.append_time_ms = append_time_ms;
+  h.payload_xxh64 = payload_checksum({out.data() + at + kFrameHeaderBytes, n});
+  write_frame_header(h, out, at);
+  return h;
+}
+
+std::string FrameCodec::decode(const FrameHeader& header, std::string_view payload, uint64_t skip,
+                               DocumentBatch& out) {
+  if (payload.size() != header.payload_len) return "payload length differs from the header";
+  if (payload_checksum(payload) != header.payload_xxh64) return "payload checksum mismatch";
+  raw_.resize(header.raw_len);
+  size_t n = ZSTD_decompressDCtx(dctx_, raw_.data(), raw_.size(), payload.data(), payload.size());
+  if (ZSTD_isError(n)) return std::string("zstd: ") + ZSTD_getErrorName(n);
+  if (n != header.raw_len) return "decompressed length differs from the header";
+  if (!parse_raw_records(raw_, header.record_count, skip, out)) {
+    return "records do not fit the payload";
+  }
+  return {};
+}
+
+}  // namespace auditrelay::buffer

@@ -1,0 +1,301 @@
+#include "agent/buffer/segmented_queue.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <stdexcept>
+#include <system_error>
+
+#include "agent/buffer/cursor_store.h"
+#include "agent/core/durable_io.h"
+
+namespace auditrelay::buffer {
+namespace {
+
+namespace fs = std::filesystem;
+
+uint64_t now_unix_ms() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
+}
+
+void make_directory(const fs::path& path) {
+  std::error_code ec;
+  fs::create_directories(path, ec);
+  if (ec) throw std::runtime_error("buffer: cannot create " + path.string() + ": " + ec.message());
+}
+
+// Cursors of the current outputs: from their files, or the oldest record when a file is
+// missing, empty or garbage. Never fails: a lost cursor means records are delivered again,
+// a refusal to start would mean none are.
+std::map<std::string, uint64_t> load_cursors(const QueueOptions& options,
+                                             const std::vector<std::string>& outputs,
+                                             uint64_t oldest, bool have_records,
+                                             RecoveryReport& report, const Logger& log) {
+  std::map<std::string, uint64_t> cursors;
+  for (const std::string& output : outputs) {
+    uint64_t value = 0;
+    CursorRead state = read_cursor(options.dir, output, value);
+    if (state == CursorRead::kOk) {
+      // Below the oldest record only if segments went away without the cursor file being
+      // updated (a failed write after drop_oldest): there is nothing to read below it anyway.
+      cursors[output] = std::max(value, oldest);
+      continue;
+    }
+    cursors[output] = oldest;
+    std::string start = "starts at the oldest record, " + std::to_string(oldest);
+    if (state == CursorRead::kMissing) {
+      if (have_records) report.notes.push_back("output " + output + " has no cursor yet: " + start);
+    } else {
+      std::string line = "cursor file of output " + output + " is " +
+                         (state == CursorRead::kEmpty ? "empty" : "unreadable") + ": " + start +
+                         " (records may be delivered again)";
+      log.warn(line);
+      report.notes.push_back(std::move(line));
+    }
+    if (std::string err = write_cursor(options.dir, output, oldest); !err.empty()) {
+      report.notes.push_back("cannot write the cursor of " + output + ": " + err);
+    }
+  }
+  for (const std::string& removed : remove_other_cursors(options.dir, outputs)) {
+    report.notes.push_back("output " + removed + " is gone: its cursor was removed");
+  }
+  return cursors;
+}
+
+}  // namespace
+
+std::unique_ptr<DiskQueue> DiskQueue::open(QueueOptions options,
+                                           const std::vector<std::string>& outputs,
+                                           RecoveryReport* report) {
+  for (const fs::path& d : {options.dir, segments_dir(options.dir), cursors_dir(options.dir),
+                            corrupt_dir(options.dir)}) {
+    make_directory(d);
+  }
+  RecoveryReport local;
+  RecoveryReport& rep = report != nullptr ? *report : local;
+  rep = {};
+  Logger log("buffer");
+  RecoveredSegments recovered = recover_segments(options.dir, true, rep);
+  // Sequence numbers never repeat: past every frame seen and every cursor, including those of
+  // outputs about to be removed (they may have delivered records whose frames are now gone).
+  uint64_t next_seq = recovered.next_seq_floor;
+  for (const auto& [output, value] : read_all_cursors(options.dir)) {
+    if (value) next_seq = std::max(next_seq, *value);
+  }
+  uint64_t oldest = recovered.segments.empty() ? next_seq : recovered.segments.front().first_seq();
+  std::map<std::string, uint64_t> cursors =
+      load_cursors(options, outputs, oldest, !recovered.segments.empty(), rep, log);
+  uint64_t corrupt_files = count_corrupt_files(options.dir);
+  log.info("buffer opened", {{"dir", options.dir.string()},
+                             {"segments", rep.segments},
+                             {"records", rep.records},
+                             {"torn_bytes_cut", rep.torn_bytes_cut},
+                             {"corrupt_frames", rep.corrupt_frames}});
+  return std::make_unique<SegmentedQueue>(std::move(options), std::move(recovered),
+                                          std::move(cursors), next_seq, corrupt_files);
+}
+
+SegmentedQueue::SegmentedQueue(QueueOptions options, RecoveredSegments recovered,
+                               std::map<std::string, uint64_t> cursors, uint64_t next_seq,
+                               uint64_t corrupt_files)
+    : options_(std::move(options)),
+      codec_(options_.compression_level),
+      segments_(std::move(recovered.segments)),
+      next_seq_(next_seq),
+      corrupt_files_(corrupt_files),
+      cursors_(cursors),
+      durable_cursors_(std::move(cursors)) {
+  for (const Segment& s : segments_)
+    bytes_on_disk_ += s.bytes;
+  if (segments_.empty()) return;
+  // Keep appending to the newest segment, unless it is full or recovery could not make its
+  // end the end of a good frame.
+  const Segment& last = segments_.back();
+  const FrameRef& f = last.frames.back();
+  if (last.bytes == f.offset + f.length && last.bytes < options_.segment_bytes) {
+    append_fd_.reset(::open(last.path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC));
+  }
+}
+
+AppendResult SegmentedQueue::append(const DocumentBatch& documents, uint64_t* first_seq) {
+  std::lock_guard lock(mu_);
+  if (documents.empty()) {
+    if (first_seq != nullptr) *first_seq = next_seq_;
+    return AppendResult::kAppended;
+  }
+  if (!make_room_locked()) return AppendResult::kFull;
+  // All frames of the batch go out in one write, so that a failure takes all of them back.
+  uint64_t time_ms = now_unix_ms();
+  frame_.clear();
+  std::vector<FrameRef> refs;
+  uint64_t seq = next_seq_;
+  for (auto [begin, end] : split_batch(documents)) {
+    uint64_t at = frame_.size();
+    FrameHeader h = codec_.encode(documents, begin, end, seq, time_ms, frame_);
+    refs.push_back({seq, h.record_count, at, h.frame_bytes(), time_ms});
+    seq = h.end_seq();
+  }
+  bool created = false;
+  if (!append_fd_.valid() || segments_.back().bytes >= options_.segment_bytes) {
+    open_segment_locked(next_seq_);
+    created = true;
+  }
+  Segment& segment = segments_.back();
+  if (std::string err = write_all(append_fd_.get(), frame_); !err.empty()) {
+    std::string message = "buffer: write " + segment.path.string() + ": " + err;
+    if (created) {
+      append_fd_.reset();
+      std::error_code ec;
+      fs::remove(segment.path, ec);
+      segments_.pop_back();
+    } else if (::ftruncate(append_fd_.get(), static_cast<off_t>(segment.bytes)) != 0) {
+      // The file's end is unknown now: the next append starts a new segment, and recovery
+      // sets the partial frame aside at the next start.
+      append_fd_.reset();
+    }
+    throw std::runtime_error(message);
+  }
+  for (FrameRef& ref : refs) {
+    ref.offset += segment.bytes;
+    segment.frames.push_back(ref);
+  }
+  segment.bytes += frame_.size();
+  bytes_on_disk_ += frame_.size();
+  if (first_seq != nullptr) *first_seq = next_seq_;
+  next_seq_ = seq;
+  unsynced_data_ = true;
+  if (options_.sync == SyncMode::kAlways) {
+    if (std::string err = sync_locked(); !err.empty()) throw std::runtime_error("buffer: " + err);
+  }
+  return AppendResult::kAppended;
+}
+
+void SegmentedQueue::open_segment_locked(uint64_t first_seq) {
+  if (append_fd_.valid() && unsynced_data_ && options_.sync != SyncMode::kNone) {
+    // sync() only syncs the segment open for appends: the one left behind must be durable
+    // before that changes.
+    if (::fdatasync(append_fd_.get()) != 0) {
+      throw std::runtime_error("buffer: " + errno_message("fdatasync", segments_.back().path));
+    }
+    unsynced_data_ = false;
+  }
+  append_fd_.reset();
+  Segment segment;
+  segment.name_seq = first_seq;
+  segment.path = segments_dir(options_.dir) / segment_file_name(first_seq);
+  int fd = ::open(segment.path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
+  if (fd < 0) throw std::runtime_error("buffer: " + errno_message("create", segment.path));
+  append_fd_.reset(fd);
+  segments_.push_back(std::move(segment));
+  unsynced_dir_ = true;
+}
+
+std::string SegmentedQueue::sync() {
+  std::lock_guard lock(mu_);
+  return sync_locked();
+}
+
+std::string SegmentedQueue::sync_locked() {
+  if (unsynced_data_ && append_fd_.valid()) {
+    if (::fdatasync(append_fd_.get()) != 0) {
+      return errno_message("fdatasync", segments_.back().path);
+    }
+    unsynced_data_ = false;
+  }
+  if (unsynced_dir_) {
+    if (std::string err = sync_directory(segments_dir(options_.dir)); !err.empty()) return err;
+    unsynced_dir_ = false;
+  }
+  return {};
+}
+
+std::optional<ReadFrame> SegmentedQueue::read(uint64_t from_seq) {
+  std::lock_guard lock(mu_);
+  while (true) {
+    auto seg_it = std::partition_point(segments_.begin(), segments_.end(),
+                                       [&](const Segment& s) { return s.end_seq() <= from_seq; });
+    while (seg_it != segments_.end() && seg_it->frames.empty())
+      ++seg_it;
+    if (seg_it == segments_.end()) return std::nullopt;
+    Segment& segment = *seg_it;
+    auto frame_it =
+        std::partition_point(segment.frames.begin(), segment.frames.end(),
+                             [&](const FrameRef& f) { return f.end_seq() <= from_seq; });
+    const FrameRef ref = *frame_it;
+    if (!segment.read_fd.valid()) {
+      segment.read_fd.reset(::open(segment.path.c_str(), O_RDONLY | O_CLOEXEC));
+      if (!segment.read_fd.valid()) {
+        throw std::runtime_error("buffer: " + errno_message("open", segment.path));
+      }
+    }
+    size_t seg_index = static_cast<size_t>(seg_it - segments_.begin());
+    size_t frame_index = static_cast<size_t>(frame_it - segment.frames.begin());
+    std::string err = read_at(segment.read_fd.get(), ref.offset, ref.length, read_buf_);
+    if (!err.empty() && read_buf_.size() == ref.length) {
+      throw std::runtime_error("buffer: " + segment.path.string() + ": " + err);  // I/O error
+    }
+    // The bytes were verified at open or written by us: a failure now means the disk changed
+    // them. Same treatment as at open: set the frame aside, go on with the next.
+    FrameHeader h;
+    ReadFrame out;
+    uint64_t skip = std::max(from_seq, ref.first_seq) - ref.first_seq;
+    if (!err.empty()) {
+      err = "frame cut short";
+    } else if (parse_frame_header(read_buf_, h) != HeaderParse::kOk) {
+      err = "bad frame header";
+    } else if (h.first_seq != ref.first_seq || h.record_count != ref.records ||
+               h.frame_bytes() != ref.length) {
+      err = "frame header differs from the index";
+    } else {
+      err = codec_.decode(h, std::string_view(read_buf_).substr(h.header_len), skip, out.documents);
+    }
+    if (!err.empty()) {
+      set_aside_locked(seg_index, frame_index, err);
+      continue;
+    }
+    out.first_seq = ref.first_seq + skip;
+    out.next_seq = ref.end_seq();
+    return out;
+  }
+}
+
+void SegmentedQueue::set_aside_locked(size_t seg_index, size_t frame_index,
+                                      const std::string& reason) {
+  Segment& segment = segments_[seg_index];
+  const FrameRef ref = segment.frames[frame_index];
+  std::string err = set_aside_corrupt(options_.dir, segment, ref.offset, read_buf_);
+  if (err.empty()) ++corrupt_files_;
+  log_.warn("corrupt frame found at read time, set aside",
+            {{"segment", segment.path.string()},
+             {"offset", ref.offset},
+             {"records", static_cast<uint64_t>(ref.records)},
+             {"reason", reason},
+             {"set_aside_error", err}});
+  segment.frames.erase(segment.frames.begin() + static_cast<ptrdiff_t>(frame_index));
+  bool open_for_appends = seg_index + 1 == segments_.size() && append_fd_.valid();
+  if (segment.frames.empty() && !open_for_appends) {
+    std::error_code ec;
+    fs::remove(segment.path, ec);
+    bytes_on_disk_ -= segment.bytes;
+    segments_.erase(segments_.begin() + static_cast<ptrdiff_t>(seg_index));
+  }
+}
+
+uint64_t SegmentedQueue::cursor(const std::string& output) {
+  std::lock_guard lock(mu_);
+  auto it = cursors_.find(output);
+  return it != cursors_.end() ? it->second : oldest_locked();
+}
+
+uint64_t SegmentedQueue::oldest_locked() const {
+  for (const Segment& s : segments_) {
+    if (!s.frames.empty()) return s.first_seq();
+  }
+  return next_seq_;
+}
+
+}  // namespace auditrelay::buffer

@@ -1,0 +1,105 @@
+#include "agent/core/output_driver.h"
+
+#include <algorithm>
+#include <memory>
+
+namespace auditrelay {
+
+OutputDriver::OutputDriver(uv_loop_t* loop, std::string name, std::unique_ptr<Output> output,
+                           buffer::DiskQueue& queue, MetricsRegistry& metrics)
+    : loop_(loop),
+      name_(std::move(name)),
+      output_(std::move(output)),
+      queue_(queue),
+      log_("output[" + name_ + "]"),
+      retry_timer_(loop) {
+  MetricLabels labels{{"output", name_}};
+  written_ = &metrics.counter("auditrelay_output_documents_written_total",
+                              "Documents an output has written", labels);
+  write_errors_ = &metrics.counter("auditrelay_output_write_errors_total",
+                                   "Failed writes of an output (each retried)", labels);
+}
+
+void OutputDriver::start() {
+  pump();
+}
+
+void OutputDriver::wake() {
+  woken_ = true;
+  pump();
+}
+
+void OutputDriver::drain(std::function<void()> done) {
+  on_drained_ = std::move(done);
+  if (retry_pending_) {
+    // Failing now: leave the rest in the queue rather than hold the shutdown.
+    retry_timer_.stop();
+    retry_pending_ = false;
+  }
+  pump();
+}
+
+void OutputDriver::pump() {
+  if (busy_ || retry_pending_ || drained_) return;
+  busy_ = true;
+  woken_ = false;
+  struct Step {
+    bool progressed = false;
+    std::string error;
+    uint64_t documents = 0;
+  };
+  auto step = std::make_shared<Step>();
+  loop::queue_work(
+      loop_,
+      [this, step] {
+        uint64_t cursor = queue_.cursor(name_);
+        std::optional<buffer::ReadFrame> frame = queue_.read(cursor);
+        if (!frame) return;
+        step->error = output_->write(frame->documents);
+        if (!step->error.empty()) return;
+        step->documents = frame->documents.size();
+        step->error = queue_.commit(name_, frame->next_seq);
+        step->progressed = true;
+      },
+      [this, step](const std::string& thrown) {
+        written_->inc(step->documents);
+        finished(step->progressed, thrown.empty() ? step->error : thrown);
+      });
+}
+
+void OutputDriver::finished(bool progressed, const std::string& error) {
+  busy_ = false;
+  if (!error.empty()) {
+    write_errors_->inc();
+    if (on_drained_) {
+      log_.warn("write failed while stopping; the rest stays buffered", {{"error", error}});
+      drained_ = true;
+      auto done = std::move(on_drained_);
+      on_drained_ = nullptr;
+      done();
+      return;
+    }
+    failures_ = std::min(failures_ + 1, 6u);
+    uint64_t delay_ms = std::min<uint64_t>(500ull << failures_, 30'000);
+    log_.warn("write failed; will retry", {{"error", error}, {"retry_in_ms", delay_ms}});
+    retry_pending_ = true;
+    retry_timer_.start(delay_ms, 0, [this] {
+      retry_pending_ = false;
+      pump();
+    });
+    return;
+  }
+  failures_ = 0;
+  if (progressed || woken_) {
+    pump();
+    return;
+  }
+  if (on_drained_) {
+    drained_ = true;
+    auto done = std::move(on_drained_);
+    on_drained_ = nullptr;
+    done();
+  }
+}
+
+}  // namespace auditrelay
