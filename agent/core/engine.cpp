@@ -146,6 +146,7 @@ void Engine::build() {
   pipeline_options.dead_letter_path = dead_letter;
   pipeline_options.sync = queue_sync_mode(storage_settings);
   pipeline_options.sync_interval = storage_settings.duration("sync_interval");
+  pipeline_options.when_full = queue_options(storage_settings, {}).when_full;
   pipeline_ =
       std::make_unique<Pipeline>(&loop_, std::move(pipeline_options), *queue_, metrics_, [this] {
         for (auto& d : drivers_)

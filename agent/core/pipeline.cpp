@@ -22,6 +22,7 @@ struct Pipeline::Job {
   bool dead_letters_written = false;
   bool appended = false;
   bool full = false;  // the last append attempt found no room
+  uint64_t dropped_total = 0;  // drop_oldest: the queue's drop count after this append
 };
 
 class Pipeline::InputSink : public RecordSink {
@@ -63,6 +64,8 @@ Pipeline::Pipeline(uv_loop_t* loop, PipelineOptions options, buffer::DiskQueue& 
                                        "Documents appended to the disk buffer");
   write_errors_ = &metrics.counter("auditrelay_pipeline_write_errors_total",
                                    "Batches whose dead-letter or buffer write failed (retried)");
+  dropped_ = &metrics.counter("auditrelay_buffer_dropped_records_total",
+                              "Undelivered records dropped to make room (when_full: drop_oldest)");
   full_waits_ = &metrics.counter("auditrelay_buffer_full_waits_total",
                                  "Times a batch waited because the buffer was full");
 }
@@ -127,6 +130,9 @@ void Pipeline::process(Job& job) {
       job.full = true;
       return;
     }
+    if (options_.when_full == buffer::WhenFull::kDropOldest) {
+      job.dropped_total = disk_.stats().dropped_records;
+    }
   }
   job.appended = true;
 }
@@ -177,6 +183,14 @@ void Pipeline::processed(const std::string& error) {
                {"dead_letter", dead_letters_.path().string()}});
   }
   appended_records_->inc(job.documents.size());
+  if (job.dropped_total > dropped_seen_) {
+    uint64_t dropped = job.dropped_total - dropped_seen_;
+    dropped_seen_ = job.dropped_total;
+    dropped_->inc(dropped);
+    log_.warn("buffer full (storage.max_bytes): dropped the oldest undelivered records "
+              "(when_full: drop_oldest)",
+              {{"dropped", dropped}, {"dropped_since_start", dropped_seen_}});
+  }
   bool had_documents = !job.documents.empty();
   std::unique_ptr<Job> done = std::move(queue_.front());
   queue_.pop_front();

@@ -25,6 +25,7 @@ struct PipelineOptions {
   std::filesystem::path dead_letter_path;
   buffer::SyncMode sync = buffer::SyncMode::kBatch;
   std::chrono::milliseconds sync_interval{100};
+  buffer::WhenFull when_full = buffer::WhenFull::kBlock;
 };
 
 class Pipeline {
@@ -79,6 +80,8 @@ class Pipeline {
   Counter* appended_records_;
   Counter* write_errors_;
   Counter* full_waits_;
+  Counter* dropped_;
+  uint64_t dropped_seen_ = 0;  // the queue's drop count at the last look
 };
 
 }  // namespace auditrelay
