@@ -21,7 +21,7 @@ struct Pipeline::Job {
   std::array<uint64_t, kRejectReasonCount> rejected_by_reason{};
   bool dead_letters_written = false;
   bool appended = false;
-  bool full = false;  // the last append attempt found no room
+  bool full = false;           // the last append attempt found no room
   uint64_t dropped_total = 0;  // drop_oldest: the queue's drop count after this append
 };
 
@@ -187,11 +187,16 @@ void Pipeline::processed(const std::string& error) {
     uint64_t dropped = job.dropped_total - dropped_seen_;
     dropped_seen_ = job.dropped_total;
     dropped_->inc(dropped);
-    log_.warn("buffer full (storage.max_bytes): dropped the oldest undelivered records "
-              "(when_full: drop_oldest)",
-              {{"dropped", dropped}, {"dropped_since_start", dropped_seen_}});
+    log_.warn(
+        "buffer full (storage.max_bytes): dropped the oldest undelivered records "
+        "(when_full: drop_oldest)",
+        {{"dropped", dropped}, {"dropped_since_start", dropped_seen_}});
   }
   bool had_documents = !job.documents.empty();
+  // From here on only the acknowledgement is left: give the batch's memory back now, since
+  // it may wait for the next fsync.
+  job.batch = RawBatch{};
+  job.documents = DocumentBatch{};
   std::unique_ptr<Job> done = std::move(queue_.front());
   queue_.pop_front();
   if (options_.sync == buffer::SyncMode::kBatch) {

@@ -24,7 +24,7 @@ struct PipelineOptions {
   NormalizeOptions normalize;
   std::filesystem::path dead_letter_path;
   buffer::SyncMode sync = buffer::SyncMode::kBatch;
-  std::chrono::milliseconds sync_interval{100};
+  std::chrono::milliseconds sync_interval{25};
   buffer::WhenFull when_full = buffer::WhenFull::kBlock;
 };
 

@@ -49,7 +49,7 @@ constexpr std::array kSettings{
 };
 
 // At most this many batches wait for acknowledgement; reading pauses beyond (backpressure).
-constexpr int kMaxBatchesInFlight = 2;
+constexpr int kMaxBatchesInFlight = 8;
 // A shutdown waits for this many failed offset saves (one a second) before it gives up.
 constexpr unsigned kSaveAttemptsAtStop = 3;
 
