@@ -236,15 +236,16 @@ void Engine::begin_shutdown(const char* why) {
 void Engine::input_stopped() {
   if (inputs_running_ > 0) --inputs_running_;
   if (inputs_running_ > 0) return;
-  // Every input has its acknowledgements, so everything read is in the buffer. Let the outputs
-  // deliver what they can (the rest stays buffered for the next start).
+  // Every input has its acknowledgements, so everything read is in the buffer. The outputs
+  // finish the write under way (with --once: deliver everything); the rest stays buffered
+  // for the next start.
   drivers_running_ = drivers_.size();
   if (drivers_.empty()) {
     output_drained();
     return;
   }
   for (auto& d : drivers_)
-    d->drain([this] { output_drained(); });
+    d->drain([this] { output_drained(); }, options_.once);
 }
 
 void Engine::output_drained() {

@@ -29,14 +29,27 @@ void OutputDriver::wake() {
   pump();
 }
 
-void OutputDriver::drain(std::function<void()> done) {
+void OutputDriver::drain(std::function<void()> done, bool until_caught_up) {
   on_drained_ = std::move(done);
+  drain_all_ = until_caught_up;
   if (retry_pending_) {
     // Failing now: leave the rest in the queue rather than hold the shutdown.
     retry_timer_.stop();
     retry_pending_ = false;
   }
-  pump();
+  if (busy_) return;  // finished() calls back
+  if (drain_all_) {
+    pump();
+  } else {
+    finish_drain();
+  }
+}
+
+void OutputDriver::finish_drain() {
+  drained_ = true;
+  auto done = std::move(on_drained_);
+  on_drained_ = nullptr;
+  done();
 }
 
 void OutputDriver::pump() {
@@ -73,10 +86,7 @@ void OutputDriver::finished(bool progressed, const std::string& error) {
     write_errors_->inc();
     if (on_drained_) {
       log_.warn("write failed while stopping; the rest stays buffered", {{"error", error}});
-      drained_ = true;
-      auto done = std::move(on_drained_);
-      on_drained_ = nullptr;
-      done();
+      finish_drain();
       return;
     }
     failures_ = std::min(failures_ + 1, 6u);
@@ -90,16 +100,15 @@ void OutputDriver::finished(bool progressed, const std::string& error) {
     return;
   }
   failures_ = 0;
+  if (on_drained_ && !drain_all_) {
+    finish_drain();  // stopping: the rest is safe in the queue
+    return;
+  }
   if (progressed || woken_) {
     pump();
     return;
   }
-  if (on_drained_) {
-    drained_ = true;
-    auto done = std::move(on_drained_);
-    on_drained_ = nullptr;
-    done();
-  }
+  if (on_drained_) finish_drain();
 }
 
 }  // namespace auditrelay

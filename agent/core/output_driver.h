@@ -26,15 +26,18 @@ class OutputDriver {
   void start();
   // New records were appended to the queue.
   void wake();
-  // Calls `done` once the output has caught up with the queue, or as soon as its write fails
-  // (what is left stays in the queue for the next start). Nothing new is read after `done`.
-  void drain(std::function<void()> done);
+  // Stops: calls `done` once the write under way (if any) is finished and committed, or, with
+  // `until_caught_up` (run --once), once the output has caught up with the queue. A failing
+  // write ends it at once. What is left stays in the queue for the next start; nothing new is
+  // read after `done`.
+  void drain(std::function<void()> done, bool until_caught_up);
 
   const std::string& name() const { return name_; }
 
  private:
   void pump();
   void finished(bool progressed, const std::string& error);
+  void finish_drain();
 
   uv_loop_t* loop_;
   std::string name_;
@@ -47,6 +50,7 @@ class OutputDriver {
   bool woken_ = false;  // an append arrived while busy: look again
   bool retry_pending_ = false;
   bool drained_ = false;
+  bool drain_all_ = false;
   unsigned failures_ = 0;
   std::function<void()> on_drained_;
 

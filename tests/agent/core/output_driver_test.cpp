@@ -75,7 +75,7 @@ TEST_CASE("the driver delivers what is buffered, in order, and commits the curso
   f.queue->append(docs(3, 2));
   bool drained = false;
   f.driver->start();
-  f.driver->drain([&] { drained = true; });
+  f.driver->drain([&] { drained = true; }, /*until_caught_up=*/true);
   uv_run(&f.loop, UV_RUN_DEFAULT);
   CHECK(drained);
   CHECK(f.state->ids == std::vector<std::string>{"id0", "id1", "id2", "id3", "id4"});
@@ -106,4 +106,17 @@ TEST_CASE("records appended later are delivered after a wake-up") {
   f.driver->wake();
   uv_run(&f.loop, UV_RUN_DEFAULT);
   CHECK(f.state->ids == std::vector<std::string>{"id0"});
+}
+
+TEST_CASE("stopping without catching up finishes the frame under way and leaves the rest") {
+  Fixture f;
+  f.queue->append(docs(0, 3));
+  f.queue->append(docs(3, 2));
+  bool drained = false;
+  f.driver->start();  // a frame is being delivered
+  f.driver->drain([&] { drained = true; }, /*until_caught_up=*/false);
+  uv_run(&f.loop, UV_RUN_DEFAULT);
+  CHECK(drained);
+  CHECK(f.state->ids == std::vector<std::string>{"id0", "id1", "id2"});
+  CHECK(f.queue->cursor("out") == 3);  // the second frame waits in the queue
 }
