@@ -56,10 +56,7 @@ TEST_CASE("kill -9 twenty times while 200,000 records flow: none missing, repeat
   TempDir dir;
   write_tail_to_file_config(dir);
   const int n = 200'000;
-  std::string content;
-  for (int i = 0; i < n; ++i)
-    content += gateway_record(i) + "\n";
-  write_file(dir / "in" / "audit.jsonl", content);
+  write_gateway_records(dir / "in" / "audit.jsonl", n);
 
   std::mt19937 rng(20261123);
   const int kills = 20;
@@ -101,18 +98,10 @@ TEST_CASE("kill -9 twenty times while 200,000 records flow: none missing, repeat
 
 TEST_CASE("a full buffer (when_full: block) pauses the tail and resumes it without loss") {
   TempDir dir;
-  write_tail_to_file_config(dir, {.extra_service = "  storage_limits: {}\n"});
   // max_bytes of one byte: every append waits until the outputs have emptied the buffer.
-  std::string yaml = read_file(dir / "agent.yaml");
-  yaml.replace(yaml.find("  storage_limits: {}\n"), 20, "");
-  yaml.replace(yaml.find("storage: {path: state}"), 22,
-               "storage: {path: state, max_bytes: 1, when_full: block}");
-  write_file(dir / "agent.yaml", yaml);
+  write_tail_to_file_config(dir, {.storage = "{path: state, max_bytes: 1, when_full: block}"});
   const int n = 50'000;
-  std::string content;
-  for (int i = 0; i < n; ++i)
-    content += gateway_record(i) + "\n";
-  write_file(dir / "in" / "audit.jsonl", content);
+  write_gateway_records(dir / "in" / "audit.jsonl", n);
   auto r = run_agent({"run", "-c", (dir / "agent.yaml").string(), "--once"}, dir.path());
   CHECK(r.exit_code == 0);
   // Whether an append found the buffer full depends on how fast the output drains it (the
@@ -128,20 +117,14 @@ TEST_CASE("a full buffer (when_full: block) pauses the tail and resumes it witho
 
 TEST_CASE("when_full: drop_oldest drops and counts exactly; buffer status shows what is left") {
   TempDir dir;
-  write_tail_to_file_config(dir);
   // The output can never write (its directory is a file), so the buffer only fills.
+  write_tail_to_file_config(dir,
+                            {.storage = "{path: state, max_bytes: 256KiB, segment_bytes: 32KiB, "
+                                        "when_full: drop_oldest}",
+                             .output_path = "blocker/out.ndjson"});
   write_file(dir / "blocker", "not a directory");
-  std::string yaml = read_file(dir / "agent.yaml");
-  yaml.replace(yaml.find("storage: {path: state}"), 22,
-               "storage: {path: state, max_bytes: 256KiB, segment_bytes: 32KiB, "
-               "when_full: drop_oldest}");
-  yaml.replace(yaml.find("path: out.ndjson"), 16, "path: blocker/out.ndjson");
-  write_file(dir / "agent.yaml", yaml);
   const int n = 30'000;
-  std::string content;
-  for (int i = 0; i < n; ++i)
-    content += gateway_record(i) + "\n";
-  write_file(dir / "in" / "audit.jsonl", content);
+  write_gateway_records(dir / "in" / "audit.jsonl", n);
 
   auto r = run_agent({"run", "-c", (dir / "agent.yaml").string(), "--once"}, dir.path());
   CHECK(r.exit_code == 0);

@@ -13,9 +13,12 @@ struct TailToFile {
   std::string extra_input = "";    // more YAML lines for the input (indented 6)
   std::string extra_service = "";  // more YAML lines for service: (indented 2)
   bool read_from_head = true;
+  std::string storage = "{path: state}";  // the service.storage mapping
+  std::string output_path = "out.ndjson";
 };
 
-// Creates DIR/in/ and DIR/agent.yaml; documents go to DIR/out.ndjson, state to DIR/state.
+// Creates DIR/in/ and DIR/agent.yaml; documents go to DIR/out.ndjson (by default), state to
+// DIR/state.
 inline std::filesystem::path write_tail_to_file_config(const TempDir& dir,
                                                        const TailToFile& c = {}) {
   std::filesystem::create_directories(dir / "in");
@@ -23,8 +26,8 @@ inline std::filesystem::path write_tail_to_file_config(const TempDir& dir,
       "service:\n"
       "  log_level: debug\n"
       "  shutdown_timeout: 20s\n"
-      "  storage: {path: state}\n" +
-      c.extra_service +
+      "  storage: " +
+      c.storage + "\n" + c.extra_service +
       "pipeline:\n"
       "  normalize: {namespace: test}\n"
       "  inputs:\n"
@@ -44,7 +47,8 @@ inline std::filesystem::path write_tail_to_file_config(const TempDir& dir,
       c.extra_input +
       "  outputs:\n"
       "    - type: file\n"
-      "      path: out.ndjson\n";
+      "      path: " +
+      c.output_path + "\n";
   write_file(dir / "agent.yaml", yaml);
   return dir / "agent.yaml";
 }
@@ -53,6 +57,18 @@ inline std::filesystem::path write_tail_to_file_config(const TempDir& dir,
 inline std::string gateway_record(int seq) {
   return R"({"policy_id":"p","decision":"allow","created_at":"2026-01-16T18:22:11Z","reason_code":"seq-)" +
          std::to_string(seq) + "\"}";
+}
+
+}  // namespace auditrelay::test
+
+namespace auditrelay::test {
+
+// Writes records 0..n-1 of gateway_record() as one JSON-lines file.
+inline void write_gateway_records(const std::filesystem::path& path, int n) {
+  std::string content;
+  for (int i = 0; i < n; ++i)
+    content += gateway_record(i) + "\n";
+  write_file(path, content);
 }
 
 }  // namespace auditrelay::test
