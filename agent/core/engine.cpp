@@ -122,8 +122,8 @@ void Engine::build() {
   for (const InstanceConfig& oc : config_.outputs)
     output_names.push_back(oc.name);
   buffer::RecoveryReport report;
-  queue_ = buffer::DiskQueue::open(queue_options(storage_settings, storage / "buffer"),
-                                   output_names, &report);
+  buffer::QueueOptions queue_opts = queue_options(storage_settings, storage / "buffer");
+  queue_ = buffer::DiskQueue::open(queue_opts, output_names, &report);
   for (const auto& note : report.notes)
     log_.warn("buffer recovery", {{"detail", note}});
   log_.info("buffer opened", {{"segments", report.segments},
@@ -144,9 +144,9 @@ void Engine::build() {
   PipelineOptions pipeline_options;
   pipeline_options.normalize = normalize_options(config_.pipeline);
   pipeline_options.dead_letter_path = dead_letter;
-  pipeline_options.sync = queue_sync_mode(storage_settings);
+  pipeline_options.sync = queue_opts.sync;
   pipeline_options.sync_interval = storage_settings.duration("sync_interval");
-  pipeline_options.when_full = queue_options(storage_settings, {}).when_full;
+  pipeline_options.when_full = queue_opts.when_full;
   pipeline_ =
       std::make_unique<Pipeline>(&loop_, std::move(pipeline_options), *queue_, metrics_, [this] {
         for (auto& d : drivers_)

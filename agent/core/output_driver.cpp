@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <memory>
 
+#include "agent/core/local_backoff.h"
+
 namespace auditrelay {
 
 OutputDriver::OutputDriver(uv_loop_t* loop, std::string name, std::unique_ptr<Output> output,
@@ -89,8 +91,7 @@ void OutputDriver::finished(bool progressed, const std::string& error) {
       finish_drain();
       return;
     }
-    failures_ = std::min(failures_ + 1, 6u);
-    uint64_t delay_ms = std::min<uint64_t>(500ull << failures_, 30'000);
+    uint64_t delay_ms = next_local_backoff_ms(failures_);
     log_.warn("write failed; will retry", {{"error", error}, {"retry_in_ms", delay_ms}});
     retry_pending_ = true;
     retry_timer_.start(delay_ms, 0, [this] {

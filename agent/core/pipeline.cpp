@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "agent/core/dead_letter.h"
+#include "agent/core/local_backoff.h"
 #include "agent/core/timestamp.h"
 
 namespace auditrelay {
@@ -141,8 +142,7 @@ void Pipeline::retry_later(const char* why, const std::string& error) {
   // The world failed us (disk full, I/O error): keep the batch and try again, backing off up
   // to 30 s. The input is not acknowledged meanwhile, so nothing is lost.
   write_errors_->inc();
-  consecutive_failures_ = std::min(consecutive_failures_ + 1, 6u);
-  uint64_t delay_ms = std::min<uint64_t>(500ull << consecutive_failures_, 30'000);
+  uint64_t delay_ms = next_local_backoff_ms(consecutive_failures_);
   log_.warn(why, {{"error", error}, {"retry_in_ms", delay_ms}});
   retry_timer_.start(delay_ms, 0, [this] { start_next(); });
 }
