@@ -30,10 +30,10 @@ enum class WhenFull {
 };
 
 struct QueueOptions {
-  std::filesystem::path dir;                  // the queue's own directory (created)
-  uint64_t segment_bytes = 64ull << 20;       // a new segment starts past this size
-  uint64_t max_bytes = 2ull << 30;            // total size of the segments on disk
-  int compression_level = 1;                  // zstd level
+  std::filesystem::path dir;             // the queue's own directory (created)
+  uint64_t segment_bytes = 64ull << 20;  // a new segment starts past this size
+  uint64_t max_bytes = 2ull << 30;       // total size of the segments on disk
+  int compression_level = 1;             // zstd level
   SyncMode sync = SyncMode::kBatch;
   WhenFull when_full = WhenFull::kBlock;
 };
@@ -43,8 +43,8 @@ struct RecoveryReport {
   uint64_t segments = 0;
   uint64_t frames = 0;
   uint64_t records = 0;
-  uint64_t torn_bytes_cut = 0;     // an unfinished last frame, cut off
-  uint64_t corrupt_frames = 0;     // moved to <dir>/corrupt/
+  uint64_t torn_bytes_cut = 0;  // an unfinished last frame, cut off
+  uint64_t corrupt_frames = 0;  // moved to <dir>/corrupt/
   uint64_t corrupt_bytes = 0;
   std::vector<std::string> notes;  // one human-readable line per problem found
 };
@@ -68,8 +68,8 @@ struct OutputBacklog {
 struct QueueStats {
   uint64_t segments = 0;
   uint64_t bytes_on_disk = 0;
-  uint64_t first_seq = 0;  // oldest retained record
-  uint64_t next_seq = 0;   // the sequence number the next record gets
+  uint64_t first_seq = 0;                 // oldest retained record
+  uint64_t next_seq = 0;                  // the sequence number the next record gets
   uint64_t corrupt_frames_set_aside = 0;  // files in <dir>/corrupt/
   uint64_t dropped_records = 0;           // by drop_oldest since open
   std::vector<OutputBacklog> outputs;
@@ -100,8 +100,8 @@ class DiskQueue {
   // directory when a segment was created). Returns "" or the error.
   virtual std::string sync() = 0;
 
-  // The first frame holding records at or after `from_seq` for `output`, or nullopt when none
-  // is appended yet. Records before `from_seq` in that frame are left out.
+  // The first frame holding records at or after `from_seq`, or nullopt when none is appended
+  // yet. Records before `from_seq` in that frame are left out.
   virtual std::optional<ReadFrame> read(uint64_t from_seq) = 0;
 
   // The output's cursor: every record before it is delivered or dead-lettered.
@@ -111,6 +111,8 @@ class DiskQueue {
   virtual std::string commit(const std::string& output, uint64_t next_seq) = 0;
 
   virtual QueueStats stats() = 0;
+  // Records dropped by drop_oldest since open (cheap, unlike stats()).
+  virtual uint64_t dropped_records() = 0;
 };
 
 }  // namespace auditrelay::buffer

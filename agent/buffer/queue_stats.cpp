@@ -53,6 +53,11 @@ QueueStats SegmentedQueue::stats() {
   return s;
 }
 
+uint64_t SegmentedQueue::dropped_records() {
+  std::lock_guard lock(mu_);
+  return dropped_records_;
+}
+
 QueueStats DiskQueue::inspect(const std::filesystem::path& dir) {
   std::error_code ec;
   if (!std::filesystem::is_directory(segments_dir(dir), ec)) {

@@ -32,6 +32,7 @@ class SegmentedQueue final : public DiskQueue {
   uint64_t cursor(const std::string& output) override;
   std::string commit(const std::string& output, uint64_t next_seq) override;
   QueueStats stats() override;
+  uint64_t dropped_records() override;
 
  private:
   // Everything *_locked runs with mu_ held.

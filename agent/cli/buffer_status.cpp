@@ -2,13 +2,13 @@
 // without changing anything, so it works whether the agent runs or not.
 #include <chrono>
 #include <cstdio>
-#include <ctime>
 #include <iostream>
 
 #include "agent/buffer/disk_queue.h"
 #include "agent/cli/commands.h"
 #include "agent/config/config.h"
 #include "agent/core/config_schema.h"
+#include "agent/core/timestamp.h"
 
 namespace auditrelay::cli {
 namespace {
@@ -29,14 +29,7 @@ std::string human_bytes(uint64_t n) {
 std::string age_of(std::chrono::system_clock::time_point t) {
   auto secs = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now() - t)
                   .count();
-  std::time_t tt = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ (%llds ago)", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<long long>(secs));
-  return buf;
+  return utc_timestamp(t) + " (" + std::to_string(secs) + "s ago)";
 }
 
 }  // namespace

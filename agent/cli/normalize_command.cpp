@@ -15,6 +15,7 @@
 #include "agent/core/durable_io.h"
 #include "agent/core/file_identity.h"
 #include "agent/core/line_reader.h"
+#include "agent/core/normalize_record.h"
 #include "agent/normalize/normalizer.h"
 
 namespace auditrelay::cli {
@@ -84,13 +85,7 @@ bool normalize_stream(int fd, const std::string& name, const NormalizeArgs& args
 
     docs.clear();
     for (const RawRecord& r : batch.records()) {
-      std::optional<Rejection> rejection;
-      if (r.truncated()) {
-        rejection = Rejection{RejectReason::kTooLarge, "record of " + std::to_string(r.full_size) +
-                                                           " bytes is over max_record_bytes"};
-      } else {
-        rejection = normalizer.normalize(batch.bytes(r), schema, {key, r.position}, docs);
-      }
+      std::optional<Rejection> rejection = normalize_record(normalizer, batch, r, schema, docs);
       if (rejection) {
         ++totals.rejected;
         report_rejection(name, r, *rejection);

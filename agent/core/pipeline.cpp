@@ -4,6 +4,7 @@
 
 #include "agent/core/dead_letter.h"
 #include "agent/core/local_backoff.h"
+#include "agent/core/normalize_record.h"
 #include "agent/core/timestamp.h"
 
 namespace auditrelay {
@@ -101,16 +102,8 @@ void Pipeline::process(Job& job) {
     for (const RawRecord& r : job.batch.records()) {
       const RecordSource& source = job.batch.source(r);
       std::string_view bytes = job.batch.bytes(r);
-      std::optional<Rejection> rejection;
-      if (r.truncated()) {
-        rejection = Rejection{RejectReason::kTooLarge,
-                              "record of " + std::to_string(r.full_size) +
-                                  " bytes is over max_record_bytes; only its first " +
-                                  std::to_string(r.size) + " bytes are kept here"};
-      } else {
-        rejection =
-            normalizer_.normalize(bytes, job.schema, {source.id_key, r.position}, job.documents);
-      }
+      std::optional<Rejection> rejection =
+          normalize_record(normalizer_, job.batch, r, job.schema, job.documents);
       if (rejection) {
         job.rejected_by_reason[static_cast<size_t>(rejection->reason)]++;
         append_dead_letter_entry({job.input, source, r, bytes, *rejection}, now,
@@ -132,7 +125,7 @@ void Pipeline::process(Job& job) {
       return;
     }
     if (options_.when_full == buffer::WhenFull::kDropOldest) {
-      job.dropped_total = disk_.stats().dropped_records;
+      job.dropped_total = disk_.dropped_records();
     }
   }
   job.appended = true;
