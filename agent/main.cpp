@@ -56,6 +56,30 @@ int main(int argc, char** argv) {
       ->required()
       ->check(CLI::ExistingFile);
 
+  SetupArgs setup_args;
+  auto* setup = app.add_subcommand(
+      "setup",
+      "Install the index template (and optionally an ILM policy) that the elasticsearch "
+      "outputs' data streams need; safe to run again");
+  setup->add_option("-c,--config", setup_args.config_file, "Pipeline configuration (YAML)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  setup->add_option("--ilm-policy", setup_args.ilm_policy,
+                    "Create this ILM policy if absent (rollover 50gb/30d, delete after 365d) "
+                    "and have the template use it");
+  setup->add_option("--assets", setup_args.assets_dir,
+                    "Directory of index-template.json and ilm-policy.json (default: "
+                    "/usr/share/auditrelay/elastic, else the source tree's packaging/elastic)")
+      ->check(CLI::ExistingDirectory);
+  setup->footer(
+      "For each elasticsearch output, through its first host that answers, with its "
+      "credentials and TLS settings: installs the composable index template "
+      "auditrelay-logs-<dataset> for the data streams logs-<dataset>-*, or updates it when it "
+      "differs from what this version would install. An existing ILM policy is left as is. "
+      "Needs the manage_index_templates cluster privilege (and manage_ilm for --ilm-policy). "
+      "Data stream templates only: an output with `index` (a classic index) is skipped. "
+      "Exit code 1 when a cluster could not be set up or there was nothing to set up.");
+
   app.add_subcommand("version", "Print the version");
 
   try {
@@ -69,6 +93,7 @@ int main(int argc, char** argv) {
   if (*check) return check_command(config_file);
   if (*normalize) return normalize_command(normalize_args);
   if (*buffer_status) return buffer_status_command(config_file);
+  if (*setup) return setup_command(setup_args);
   std::cout << "auditrelay " << AUDITRELAY_VERSION << "\n";
   return kExitOk;
 }

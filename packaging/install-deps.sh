@@ -8,6 +8,9 @@ packages=(
   build-essential cmake make pkgconf git ca-certificates
   libuv1-dev            # the event loop
   libcurl4-openssl-dev  # HTTP client (multi interface)
+  libhttp-parser-dev    # HTTP/1.1 request parser (test receivers, HTTP input)
+  zlib1g-dev            # gzip request bodies
+  openssl               # test certificates and a TLS peer for the HTTP client tests
   libyaml-cpp-dev       # configuration
   rapidjson-dev         # JSON parse and write
   libzstd-dev           # buffer compression

@@ -2,6 +2,7 @@
 // its sources in plugins/CMakeLists.txt, and one line here.
 #include "agent/core/plugin_registry.h"
 #include "plugins/in_tail/in_tail.h"
+#include "plugins/out_elasticsearch/out_elasticsearch.h"
 #include "plugins/out_file/out_file.h"
 #include "plugins/out_stdout/out_stdout.h"
 
@@ -13,6 +14,7 @@ const PluginRegistry& builtin_plugins() {
     r.add(kTailInput);
     r.add(kStdoutOutput);
     r.add(kFileOutput);
+    r.add(kElasticsearchOutput);
     return r;
   }();
   return registry;

@@ -27,4 +27,11 @@ struct NormalizeArgs {
 };
 int normalize_command(const NormalizeArgs& args);
 
+struct SetupArgs {
+  std::string config_file;
+  std::string ilm_policy;  // empty: no policy of ours (the cluster's default `logs` applies)
+  std::string assets_dir;  // empty: the installed assets, else those of the source tree
+};
+int setup_command(const SetupArgs& args);
+
 }  // namespace auditrelay::cli

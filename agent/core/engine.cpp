@@ -6,6 +6,9 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "agent/core/output_driver.h"
+#include "agent/delivery/batch_driver.h"
+
 namespace auditrelay {
 namespace {
 
@@ -137,9 +140,16 @@ void Engine::build() {
 
   for (const InstanceConfig& oc : config_.outputs) {
     const OutputPlugin* plugin = plugins_.output(oc.type);
-    OutputContext ctx{oc.name, ensure_directory(storage / "outputs" / oc.name).string(), &metrics_};
-    drivers_.push_back(std::make_unique<OutputDriver>(
-        &loop_, oc.name, plugin->create(oc.settings, std::move(ctx)), *queue_, metrics_));
+    fs::path state_dir = ensure_directory(storage / "outputs" / oc.name);
+    OutputContext ctx{oc.name, state_dir.string(), &metrics_, &loop_};
+    if (plugin->create_batch != nullptr) {
+      drivers_.push_back(std::make_unique<delivery::BatchDriver>(
+          &loop_, oc.name, plugin->create_batch(oc.settings, std::move(ctx)),
+          delivery::delivery_options(oc.settings, state_dir), *queue_, metrics_));
+    } else {
+      drivers_.push_back(std::make_unique<OutputDriver>(
+          &loop_, oc.name, plugin->create(oc.settings, std::move(ctx)), *queue_, metrics_));
+    }
   }
   PipelineOptions pipeline_options;
   pipeline_options.normalize = normalize_options(config_.pipeline);

@@ -7,7 +7,7 @@
 
 #include "agent/buffer/disk_queue.h"
 #include "agent/config/config.h"
-#include "agent/core/output_driver.h"
+#include "agent/core/output_runner.h"
 #include "agent/core/pipeline.h"
 #include "agent/core/plugin_registry.h"
 
@@ -48,7 +48,7 @@ class Engine {
   uv_loop_t loop_{};
   MetricsRegistry metrics_;
   std::unique_ptr<buffer::DiskQueue> queue_;
-  std::vector<std::unique_ptr<OutputDriver>> drivers_;
+  std::vector<std::unique_ptr<OutputRunner>> drivers_;
   std::unique_ptr<Pipeline> pipeline_;
   std::vector<std::unique_ptr<RecordSink>> sinks_;
   std::vector<std::unique_ptr<Input>> inputs_;

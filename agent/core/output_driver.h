@@ -10,27 +10,23 @@
 
 #include "agent/buffer/disk_queue.h"
 #include "agent/core/log.h"
+#include "agent/core/output_runner.h"
 #include "agent/core/plugin.h"
 #include "agent/loop/handle.h"
 
 namespace auditrelay {
 
-class OutputDriver {
+class OutputDriver : public OutputRunner {
  public:
   OutputDriver(uv_loop_t* loop, std::string name, std::unique_ptr<Output> output,
                buffer::DiskQueue& queue, MetricsRegistry& metrics);
   OutputDriver(const OutputDriver&) = delete;
   OutputDriver& operator=(const OutputDriver&) = delete;
 
-  // Starts delivering from the output's cursor.
-  void start();
-  // New records were appended to the queue.
-  void wake();
-  // Stops: calls `done` once the write under way (if any) is finished and committed, or, with
-  // `until_caught_up` (run --once), once the output has caught up with the queue. A failing
-  // write ends it at once. What is left stays in the queue for the next start; nothing new is
-  // read after `done`.
-  void drain(std::function<void()> done, bool until_caught_up);
+  void start() override;
+  void wake() override;
+  // A failing write ends a drain at once.
+  void drain(std::function<void()> done, bool until_caught_up) override;
 
   const std::string& name() const { return name_; }
 

@@ -15,6 +15,10 @@
 
 struct uv_loop_s;
 
+namespace auditrelay::delivery {
+class BatchOutput;
+}
+
 namespace auditrelay {
 
 // Where an input hands its raw records. submit() is called on the loop thread; `done` runs on
@@ -54,6 +58,7 @@ struct OutputContext {
   std::string name;
   std::string state_dir;
   MetricsRegistry* metrics = nullptr;
+  uv_loop_s* loop = nullptr;  // network outputs send from the loop thread
 };
 
 // An output that writes documents itself (stdout, file).
@@ -71,6 +76,10 @@ class Output {
 using SettingsValidator = void (*)(const Settings& settings);
 using InputFactory = std::unique_ptr<Input> (*)(const Settings& settings, InputContext context);
 using OutputFactory = std::unique_ptr<Output> (*)(const Settings& settings, OutputContext context);
+// Network outputs (agent/delivery/batch_output.h): the BatchDriver batches, retries and
+// dead-letters for them.
+using BatchOutputFactory = std::unique_ptr<delivery::BatchOutput> (*)(const Settings& settings,
+                                                                      OutputContext context);
 
 struct InputPlugin {
   std::string_view type;
@@ -85,7 +94,8 @@ struct OutputPlugin {
   std::string_view description;
   SettingsSpec settings;
   SettingsValidator validate;  // may be null
-  OutputFactory create;
+  OutputFactory create;        // exactly one of create and create_batch is set
+  BatchOutputFactory create_batch = nullptr;
 };
 
 }  // namespace auditrelay

@@ -1,4 +1,4 @@
-// Writes a tail → file pipeline config into a test's temp dir.
+// Writes a tail → file (or another output) pipeline config into a test's temp dir.
 #pragma once
 
 #include <string>
@@ -15,6 +15,7 @@ struct TailToFile {
   bool read_from_head = true;
   std::string storage = "{path: state}";  // the service.storage mapping
   std::string output_path = "out.ndjson";
+  std::string output_yaml = "";  // replaces the file output: a list item, indented 4
 };
 
 // Creates DIR/in/ and DIR/agent.yaml; documents go to DIR/out.ndjson (by default), state to
@@ -44,11 +45,9 @@ inline std::filesystem::path write_tail_to_file_config(const TempDir& dir,
       "\n"
       "      refresh_interval: 50ms\n"
       "      rotate_wait: 200ms\n" +
-      c.extra_input +
-      "  outputs:\n"
-      "    - type: file\n"
-      "      path: " +
-      c.output_path + "\n";
+      c.extra_input + "  outputs:\n" +
+      (c.output_yaml.empty() ? "    - type: file\n      path: " + c.output_path + "\n"
+                             : c.output_yaml);
   write_file(dir / "agent.yaml", yaml);
   return dir / "agent.yaml";
 }

@@ -1,0 +1,495 @@
+#include "agent/delivery/batch_driver.h"
+
+#include <algorithm>
+#include <random>
+
+#include "agent/core/local_backoff.h"
+
+namespace auditrelay::delivery {
+
+struct BatchDriver::Batch {
+  uint64_t first_seq = 0;
+  uint64_t next_seq = 0;
+  DocumentBatch docs;
+  std::deque<Part> parts;          // still to send, front first
+  std::vector<uint32_t> attempts;  // per document
+  unsigned failures = 0;           // consecutive failed attempts of this batch
+  unsigned local_failures = 0;     // of its dead-letter write
+  bool attempted = false;
+  Clock::time_point first_attempt{};
+  std::string dead_letters;  // NDJSON entries to write before the batch is done
+  uint64_t dead_count = 0;
+  std::string dead_reason;  // the first, for the log line
+  std::unique_ptr<loop::Timer> retry_timer;
+};
+
+namespace {
+
+std::function<double()> default_random() {
+  auto engine = std::make_shared<std::mt19937_64>(std::random_device{}());
+  return [engine] { return std::uniform_real_distribution<double>(0.0, 1.0)(*engine); };
+}
+
+// What to say about a failed attempt: the request's error, else the first retried item's.
+const ItemOutcome* first_retried(const Outcome& outcome) {
+  for (const ItemOutcome& item : outcome.items) {
+    if (item.verdict == Verdict::kRetry) return &item;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+BatchDriver::BatchDriver(uv_loop_t* loop, std::string name, std::unique_ptr<BatchOutput> output,
+                         DeliveryOptions options, buffer::DiskQueue& queue,
+                         MetricsRegistry& metrics, std::function<double()> random, Now now)
+    : loop_(loop),
+      name_(std::move(name)),
+      output_(std::move(output)),
+      options_(std::move(options)),
+      queue_(queue),
+      policy_(options_.retry, random ? std::move(random) : default_random()),
+      now_(now ? std::move(now) : Now([] { return Clock::now(); })),
+      log_("output[" + name_ + "]"),
+      dead_letter_(options_.dead_letter),
+      tracker_(queue.cursor(name_)),
+      flush_timer_(loop),
+      commit_retry_timer_(loop) {
+  MetricLabels labels{{"output", name_}};
+  delivered_ = &metrics.counter("auditrelay_output_documents_delivered_total",
+                                "Documents the receiver accepted (or already had)", labels);
+  dead_lettered_ = &metrics.counter("auditrelay_output_documents_dead_lettered_total",
+                                    "Documents rejected for good, written to the output's "
+                                    "dead-letter file",
+                                    labels);
+  retried_ = &metrics.counter("auditrelay_output_documents_retried_total",
+                              "Documents sent again after a passing failure", labels);
+  requests_ok_ = &metrics.counter("auditrelay_output_requests_succeeded_total",
+                                  "Requests with nothing left to retry", labels);
+  requests_failed_ = &metrics.counter("auditrelay_output_requests_failed_total",
+                                      "Requests failed in whole or in part (retried)", labels);
+  in_flight_gauge_ = &metrics.gauge("auditrelay_output_batches_in_flight",
+                                    "Batches read from the buffer and not yet done", labels);
+}
+
+BatchDriver::~BatchDriver() {
+  // The output owns the HTTP client: destroying it first means no response can arrive for a
+  // batch destroyed below.
+  output_.reset();
+}
+
+void BatchDriver::start() {
+  pump();
+}
+
+void BatchDriver::wake() {
+  caught_up_ = false;
+  if (reading_) woken_ = true;
+  pump();
+}
+
+void BatchDriver::pump() {
+  if (stopping_ || reading_) return;
+  if (next_ && next_ready_) {
+    if (in_flight_.size() >= options_.concurrency) return;
+    next_ready_ = false;
+    dispatch(std::move(next_));
+    if (stopping_ || reading_) return;  // dispatch may complete at once and pump again
+  }
+  // Read ahead while requests are in flight: at most one batch beyond `concurrency`.
+  const bool flush_now =
+      flush_due_ || drain_all_ || options_.flush_interval.count() == 0 || in_flight_.empty();
+  if (next_) {
+    if (caught_up_ && !flush_now) return;  // wait for more records or the flush timer
+    read_into(std::move(next_), flush_now);
+    return;
+  }
+  if (caught_up_) return;
+  auto batch = std::make_unique<Batch>();
+  batch->first_seq = batch->next_seq = tracker_.read_to();
+  read_into(std::move(batch), flush_now);
+}
+
+void BatchDriver::read_into(std::unique_ptr<Batch> batch, bool flush_now) {
+  reading_ = true;
+  woken_ = false;
+  struct Job {
+    std::unique_ptr<Batch> batch;
+    bool hit_end = false;
+    bool ready = false;
+  };
+  auto job = std::make_shared<Job>();
+  job->batch = std::move(batch);
+  loop::queue_work(
+      loop_,
+      [this, job, flush_now] {
+        Batch& b = *job->batch;
+        auto room = [&] {
+          return b.docs.size() < options_.max_records && b.docs.bytes() < options_.max_bytes;
+        };
+        while (room()) {
+          std::optional<buffer::ReadFrame> frame = queue_.read(b.next_seq);
+          if (!frame) {
+            job->hit_end = true;
+            break;
+          }
+          if (b.docs.empty()) {
+            b.docs = std::move(frame->documents);
+          } else {
+            for (size_t i = 0; i < frame->documents.size(); ++i) {
+              DocumentView d = frame->documents[i];
+              b.docs.add(d.id, d.index, d.json);
+            }
+          }
+          b.next_seq = frame->next_seq;
+        }
+        if (b.docs.empty() || (room() && !flush_now)) return;
+        // Ready: split into requests and encode them here, off the loop thread.
+        b.attempts.assign(b.docs.size(), 0);
+        Part part;
+        uint64_t part_bytes = 0;
+        for (uint32_t i = 0; i < b.docs.size(); ++i) {
+          DocumentView d = b.docs[i];
+          if (!output_->wants(d)) continue;
+          if (!part.items.empty() && (part.items.size() >= options_.max_records ||
+                                      part_bytes + d.json.size() > options_.max_bytes)) {
+            b.parts.push_back(std::move(part));
+            part = Part{};
+            part_bytes = 0;
+          }
+          part.items.push_back(i);
+          part_bytes += d.json.size();
+        }
+        if (!part.items.empty()) b.parts.push_back(std::move(part));
+        for (Part& p : b.parts)
+          p.body = std::make_shared<const std::string>(output_->encode(b.docs, p.items));
+        job->ready = true;
+      },
+      [this, job](const std::string& error) {
+        reading_ = false;
+        if (!error.empty()) {
+          // The queue only throws for a broken disk; try again shortly.
+          log_.error("reading the buffer failed; will retry", {{"error", error}});
+          job->hit_end = true;
+          job->ready = false;
+          job->batch->parts.clear();
+          if (!flush_timer_.active())
+            flush_timer_.start(1000, 0, [this] {
+              caught_up_ = false;
+              pump();
+            });
+        }
+        if (job->hit_end && !woken_) caught_up_ = true;
+        woken_ = false;
+        if (!stopping_ && !job->batch->docs.empty()) {
+          next_ = std::move(job->batch);
+          next_ready_ = job->ready;
+          if (!next_ready_ && !flush_timer_.active()) {
+            flush_timer_.start(static_cast<uint64_t>(options_.flush_interval.count()), 0, [this] {
+              flush_due_ = true;
+              pump();
+            });
+          }
+        }
+        pump();
+        maybe_finish_drain();
+      });
+}
+
+void BatchDriver::dispatch(std::unique_ptr<Batch> batch) {
+  flush_timer_.stop();
+  flush_due_ = false;
+  tracker_.started(batch->first_seq, batch->next_seq);
+  Batch& b = *batch;
+  in_flight_[b.first_seq] = std::move(batch);
+  in_flight_gauge_->set(static_cast<int64_t>(in_flight_.size()));
+  send_next(b);
+}
+
+void BatchDriver::send_next(Batch& b) {
+  if (b.parts.empty()) {
+    finish(b);
+    return;
+  }
+  if (stopping_) return;  // stays in the queue for the next start
+  Part& part = b.parts.front();
+  if (!part.body) {
+    encode_then_send(b);
+    return;
+  }
+  if (!b.attempted) {
+    b.attempted = true;
+    b.first_attempt = now_();
+  }
+  ++requests_;
+  output_->send(part.body, part.items.size(),
+                [this, first = b.first_seq](Outcome o) { on_outcome(first, std::move(o)); });
+}
+
+void BatchDriver::encode_then_send(Batch& b) {
+  ++jobs_;
+  auto body = std::make_shared<std::string>();
+  Part& part = b.parts.front();
+  loop::queue_work(
+      loop_, [this, &b, &part, body] { *body = output_->encode(b.docs, part.items); },
+      [this, first = b.first_seq, body](const std::string& error) {
+        --jobs_;
+        auto it = in_flight_.find(first);
+        if (it == in_flight_.end()) return;
+        Batch& batch = *it->second;
+        if (!error.empty()) {
+          // Our own documents failed to encode: a bug, but one batch must not stop the rest.
+          Clock::time_point now = now_();
+          for (uint32_t i : batch.parts.front().items)
+            reject(batch, i, 0, "encoding_failed", error, now);
+          batch.parts.pop_front();
+        } else {
+          batch.parts.front().body = body;
+        }
+        send_next(batch);
+        maybe_finish_drain();
+      });
+}
+
+void BatchDriver::on_outcome(uint64_t first_seq, Outcome o) {
+  --requests_;
+  auto it = in_flight_.find(first_seq);
+  if (it == in_flight_.end()) return;
+  Batch& b = *it->second;
+  Part part = std::move(b.parts.front());
+  b.parts.pop_front();
+  const Clock::time_point now = now_();
+  for (uint32_t i : part.items)
+    ++b.attempts[i];
+
+  if (o.too_large) {
+    requests_failed_->inc();
+    if (part.items.size() == 1) {
+      reject(b, part.items[0], o.status, "request_too_large",
+             "the document alone is larger than the receiver accepts (HTTP 413)", now);
+    } else {
+      // Halves, sent one after the other; each is encoded again.
+      auto middle = part.items.begin() + static_cast<std::ptrdiff_t>(part.items.size() / 2);
+      b.parts.push_front(Part{{middle, part.items.end()}, nullptr});
+      b.parts.push_front(Part{{part.items.begin(), middle}, nullptr});
+    }
+    send_next(b);
+    maybe_finish_drain();
+    return;
+  }
+
+  std::vector<uint32_t> retry;
+  if (o.items.size() == part.items.size()) {
+    for (size_t k = 0; k < part.items.size(); ++k) {
+      const ItemOutcome& item = o.items[k];
+      if (item.verdict == Verdict::kDelivered) {
+        delivered_->inc();
+      } else if (item.verdict == Verdict::kRejected) {
+        reject(b, part.items[k], item.status, item.error_type, item.reason, now);
+      } else {
+        retry.push_back(part.items[k]);
+      }
+    }
+  } else {
+    Verdict verdict = o.verdict;
+    if (!o.items.empty()) {
+      // Not one answer per item sent: trust none of them and send the request again (ids
+      // make a second delivery harmless).
+      verdict = Verdict::kRetry;
+      o.reason = "the response has " + std::to_string(o.items.size()) + " items for " +
+                 std::to_string(part.items.size()) + " sent";
+    }
+    if (verdict == Verdict::kDelivered) {
+      delivered_->inc(part.items.size());
+    } else if (verdict == Verdict::kRejected) {
+      for (uint32_t i : part.items)
+        reject(b, i, o.status, o.error_type, o.reason, now);
+    } else {
+      retry = part.items;
+    }
+  }
+
+  if (retry.empty()) {
+    note_success();
+    b.failures = 0;
+    send_next(b);
+    maybe_finish_drain();
+    return;
+  }
+  note_failure(o);
+  retried_->inc(retry.size());
+  if (policy_.exhausted(b.first_attempt, now)) {
+    const ItemOutcome* item = first_retried(o);
+    std::string reason =
+        "gave up after retry.max_duration; last error: " +
+        (item != nullptr ? item->error_type + " " + item->reason : o.error_type + " " + o.reason);
+    for (uint32_t i : retry)
+      reject(b, i, item != nullptr ? item->status : o.status, "retry_exhausted", reason, now);
+    send_next(b);
+    maybe_finish_drain();
+    return;
+  }
+  ++b.failures;
+  Milliseconds delay = policy_.delay(b.failures, parse_retry_after(o.retry_after, now));
+  // The same items again can reuse the body; a subset is encoded anew.
+  std::shared_ptr<const std::string> body = retry == part.items ? part.body : nullptr;
+  b.parts.push_front(Part{std::move(retry), std::move(body)});
+  if (!b.retry_timer) b.retry_timer = std::make_unique<loop::Timer>(loop_);
+  log_.debug("retrying", {{"delay_ms", delay.count()}, {"failures", b.failures}});
+  // At least 1 ms: libuv (before 1.45) runs a 0 ms timer started from a timer callback in the
+  // same pass, which could spin without ever polling for I/O.
+  const auto delay_ms = std::max<uint64_t>(1, static_cast<uint64_t>(delay.count()));
+  b.retry_timer->start(delay_ms, 0, [this, first = b.first_seq] {
+    auto found = in_flight_.find(first);
+    if (found != in_flight_.end()) send_next(*found->second);
+  });
+  maybe_finish_drain();
+}
+
+void BatchDriver::reject(Batch& b, uint32_t item, int status, std::string_view type,
+                         std::string_view reason, Clock::time_point now) {
+  DocumentView document = b.docs[item];
+  append_output_dead_letter(DeadLetterItem{.output = name_,
+                                           .document = document,
+                                           .status = status,
+                                           .error_type = type,
+                                           .reason = reason,
+                                           .attempts = b.attempts[item],
+                                           .first_attempt = b.first_attempt,
+                                           .last_attempt = now},
+                            b.dead_letters);
+  if (b.dead_count++ == 0) b.dead_reason = std::string(type) + ": " + std::string(reason);
+}
+
+void BatchDriver::finish(Batch& b) {
+  if (b.dead_letters.empty()) {
+    completed(b.first_seq);
+    return;
+  }
+  ++jobs_;
+  auto error = std::make_shared<std::string>();
+  loop::queue_work(
+      loop_, [this, &b, error] { *error = dead_letter_.write(b.dead_letters); },
+      [this, first = b.first_seq, error](const std::string& thrown) {
+        --jobs_;
+        auto it = in_flight_.find(first);
+        if (it == in_flight_.end()) return;
+        Batch& batch = *it->second;
+        std::string failure = thrown.empty() ? *error : thrown;
+        if (!failure.empty()) {
+          uint64_t delay_ms = next_local_backoff_ms(batch.local_failures);
+          log_.error("cannot write the dead-letter file; the batch waits",
+                     {{"path", dead_letter_.path().string()},
+                      {"error", failure},
+                      {"retry_in_ms", delay_ms}});
+          if (!batch.retry_timer) batch.retry_timer = std::make_unique<loop::Timer>(loop_);
+          batch.retry_timer->start(delay_ms, 0, [this, first] {
+            auto found = in_flight_.find(first);
+            if (found != in_flight_.end() && !stopping_) finish(*found->second);
+          });
+          maybe_finish_drain();
+          return;
+        }
+        dead_lettered_->inc(batch.dead_count);
+        log_.warn("documents rejected by the receiver were dead-lettered",
+                  {{"documents", batch.dead_count},
+                   {"first_reason", batch.dead_reason},
+                   {"path", dead_letter_.path().string()}});
+        batch.dead_letters.clear();
+        completed(first);
+      });
+}
+
+void BatchDriver::completed(uint64_t first_seq) {
+  in_flight_.erase(first_seq);
+  in_flight_gauge_->set(static_cast<int64_t>(in_flight_.size()));
+  if (std::optional<uint64_t> cursor = tracker_.completed(first_seq)) commit(*cursor);
+  pump();
+  maybe_finish_drain();
+}
+
+void BatchDriver::commit(uint64_t next_seq) {
+  commit_wanted_ = std::max(commit_wanted_, next_seq);
+  if (committing_ || commit_retry_timer_.active() || commit_wanted_ <= committed_) return;
+  committing_ = true;
+  const uint64_t target = commit_wanted_;
+  auto error = std::make_shared<std::string>();
+  loop::queue_work(
+      loop_, [this, target, error] { *error = queue_.commit(name_, target); },
+      [this, target, error](const std::string& thrown) {
+        committing_ = false;
+        std::string failure = thrown.empty() ? *error : thrown;
+        if (!failure.empty()) {
+          uint64_t delay_ms = next_local_backoff_ms(commit_failures_);
+          log_.error("cannot save the buffer cursor; will retry",
+                     {{"error", failure}, {"retry_in_ms", delay_ms}});
+          commit_retry_timer_.start(delay_ms, 0, [this] { commit(commit_wanted_); });
+        } else {
+          commit_failures_ = 0;
+          committed_ = target;
+          if (commit_wanted_ > committed_) commit(commit_wanted_);
+        }
+        maybe_finish_drain();
+      });
+}
+
+void BatchDriver::note_failure(const Outcome& o) {
+  requests_failed_->inc();
+  const ItemOutcome* item = first_retried(o);
+  const bool new_alert = !o.alert.empty() && o.alert != last_alert_;
+  if (failing_streak_++ > 0 && !new_alert) return;  // once per streak
+  last_alert_ = o.alert;
+  if (!o.alert.empty()) {
+    log_.error(o.alert, {{"status", o.status}, {"reason", o.reason}});
+  }
+  log_.warn("delivery failing; retrying with backoff (logged again when it recovers)",
+            {{"status", item != nullptr ? item->status : o.status},
+             {"error_type", item != nullptr ? item->error_type : o.error_type},
+             {"reason", item != nullptr ? item->reason : o.reason},
+             {"retry_after", o.retry_after}});
+}
+
+void BatchDriver::note_success() {
+  requests_ok_->inc();
+  if (failing_streak_ == 0) return;
+  log_.info("delivering again", {{"failed_attempts", failing_streak_}});
+  failing_streak_ = 0;
+  last_alert_.clear();
+}
+
+void BatchDriver::drain(std::function<void()> done, bool until_caught_up) {
+  on_drained_ = std::move(done);
+  drain_all_ = until_caught_up;
+  if (!drain_all_) {
+    stopping_ = true;
+    flush_timer_.stop();
+    if (!reading_) next_.reset();
+  } else {
+    flush_due_ = true;
+    pump();
+  }
+  maybe_finish_drain();
+}
+
+bool BatchDriver::idle() const {
+  return !reading_ && jobs_ == 0 && requests_ == 0 && !committing_ &&
+         (commit_wanted_ <= committed_ || stopping_);
+}
+
+void BatchDriver::maybe_finish_drain() {
+  if (!on_drained_ || !idle()) return;
+  if (!stopping_ && !(in_flight_.empty() && !next_ && caught_up_)) return;
+  // Nothing may keep the loop alive now: timers stop, the output closes its connections.
+  stopping_ = true;
+  flush_timer_.stop();
+  commit_retry_timer_.stop();
+  for (auto& [first, batch] : in_flight_) {
+    if (batch->retry_timer) batch->retry_timer->stop();
+  }
+  output_.reset();
+  auto done = std::move(on_drained_);
+  on_drained_ = nullptr;
+  done();
+}
+
+}  // namespace auditrelay::delivery

@@ -1,0 +1,141 @@
+#include "plugins/out_elasticsearch/bulk_response.h"
+
+#include <rapidjson/document.h>
+
+#include <string>
+
+namespace auditrelay::elasticsearch {
+namespace {
+
+using delivery::ItemOutcome;
+using delivery::Outcome;
+using delivery::Verdict;
+
+std::string string_member(const rapidjson::Value& object, const char* name) {
+  if (!object.IsObject()) return "";
+  auto it = object.FindMember(name);
+  if (it == object.MemberEnd() || !it->value.IsString()) return "";
+  return {it->value.GetString(), it->value.GetStringLength()};
+}
+
+// `error` is an object {type, reason, ...} or, from some proxies, a plain string.
+void read_error(const rapidjson::Value& error, std::string& type, std::string& reason) {
+  if (error.IsString()) {
+    reason.assign(error.GetString(), error.GetStringLength());
+    return;
+  }
+  type = string_member(error, "type");
+  reason = string_member(error, "reason");
+}
+
+ItemOutcome classify_item(const rapidjson::Value& entry,
+                          const delivery::RetryableStatuses& retryable) {
+  ItemOutcome item;
+  // {"create": {"status": 201, "error": {...}}}: one member named after the action.
+  if (!entry.IsObject() || entry.MemberCount() != 1 || !entry.MemberBegin()->value.IsObject()) {
+    item.verdict = Verdict::kRetry;
+    item.reason = "unreadable item in the bulk response";
+    return item;
+  }
+  const rapidjson::Value& result = entry.MemberBegin()->value;
+  auto status = result.FindMember("status");
+  item.status = status != result.MemberEnd() && status->value.IsInt() ? status->value.GetInt() : 0;
+  if (auto error = result.FindMember("error"); error != result.MemberEnd()) {
+    read_error(error->value, item.error_type, item.reason);
+  }
+  if (item.status >= 200 && item.status < 300) {
+    item.verdict = Verdict::kDelivered;
+  } else if (item.status == 409 && item.error_type == "version_conflict_engine_exception") {
+    item.verdict = Verdict::kDelivered;  // created by an earlier attempt
+  } else if (item.status == 0 || retryable(item.status)) {
+    item.verdict = Verdict::kRetry;
+  } else {
+    item.verdict = Verdict::kRejected;
+  }
+  return item;
+}
+
+// The top-level {"error": {...}, "status": N} of a refused request, if the body has one.
+void read_request_error(const std::string& body, Outcome& outcome) {
+  rapidjson::Document doc;
+  doc.Parse(body.data(), body.size());
+  if (doc.HasParseError() || !doc.IsObject()) {
+    outcome.reason = body.substr(0, 200);
+    return;
+  }
+  if (auto error = doc.FindMember("error"); error != doc.MemberEnd()) {
+    read_error(error->value, outcome.error_type, outcome.reason);
+  }
+}
+
+const char* alert_for(long status) {
+  switch (status) {
+    case 401:
+      return "Elasticsearch refused the credentials (HTTP 401): check this output's api_key, "
+             "user/password or bearer; the documents stay buffered";
+    case 403:
+      return "Elasticsearch accepted the credentials but denied the request (HTTP 403): the "
+             "user or API key needs the create_doc and auto_configure privileges on the target "
+             "data streams (logs-*-*); the documents stay buffered";
+    case 404:
+      return "Elasticsearch answered 404 for _bulk: check that hosts point at Elasticsearch "
+             "(including any path prefix of a proxy); the documents stay buffered";
+    default:
+      return "";
+  }
+}
+
+}  // namespace
+
+Outcome classify_bulk_response(const delivery::HttpResponse& response, size_t items,
+                               const delivery::RetryableStatuses& retryable) {
+  Outcome outcome;
+  outcome.status = static_cast<int>(response.status);
+  outcome.retry_after = response.retry_after;
+  if (response.status == 0) {
+    outcome.verdict = Verdict::kRetry;
+    outcome.error_type = "connection_error";
+    outcome.reason = response.error;
+    return outcome;
+  }
+  if (response.status == 413) {
+    outcome.too_large = true;
+    outcome.error_type = "request_too_large";
+    return outcome;
+  }
+  if (response.status != 200) {
+    read_request_error(response.body, outcome);
+    outcome.alert = alert_for(response.status);
+    const bool retry = !outcome.alert.empty() || retryable(outcome.status);
+    outcome.verdict = retry ? Verdict::kRetry : Verdict::kRejected;
+    if (outcome.error_type.empty()) outcome.error_type = "http_" + std::to_string(outcome.status);
+    return outcome;
+  }
+
+  rapidjson::Document doc;
+  doc.Parse(response.body.data(), response.body.size());
+  if (doc.HasParseError() || !doc.IsObject()) {
+    outcome.verdict = Verdict::kRetry;
+    outcome.error_type = "bad_response";
+    outcome.reason = "the bulk response is not a JSON object";
+    return outcome;
+  }
+  auto errors = doc.FindMember("errors");
+  if (errors != doc.MemberEnd() && errors->value.IsFalse()) {
+    outcome.verdict = Verdict::kDelivered;  // every item succeeded: no need to read them
+    return outcome;
+  }
+  auto list = doc.FindMember("items");
+  if (list == doc.MemberEnd() || !list->value.IsArray()) {
+    outcome.verdict = Verdict::kRetry;
+    outcome.error_type = "bad_response";
+    outcome.reason = "the bulk response has errors but no items";
+    return outcome;
+  }
+  outcome.items.reserve(items);
+  for (const rapidjson::Value& entry : list->value.GetArray())
+    outcome.items.push_back(classify_item(entry, retryable));
+  return outcome;
+}
+
+}  // namespace auditrelay::elasticsearch

@@ -1,0 +1,316 @@
+#include "agent/delivery/batch_driver.h"
+
+#include <doctest/doctest.h>
+#include <uv.h>
+
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <set>
+#include <sstream>
+
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
+
+using namespace auditrelay;
+using namespace auditrelay::delivery;
+using auditrelay::test::TempDir;
+
+namespace {
+
+using Ids = std::vector<std::string>;
+
+// A receiver scripted by the test: the body is the ids of the documents, one per line; the
+// answer comes from `answer` after `delay_ms(request number)` on the loop.
+struct Script {
+  std::vector<Ids> requests;
+  std::function<Outcome(const Ids& ids, size_t request)> answer = [](const Ids&, size_t) {
+    return Outcome{};
+  };
+  std::function<uint64_t(size_t request)> delay_ms = [](size_t) { return 0; };
+  std::function<bool(std::string_view id)> wants = [](std::string_view) { return true; };
+  size_t max_in_flight = 0;
+  size_t in_flight = 0;
+};
+
+class ScriptedOutput : public BatchOutput {
+ public:
+  ScriptedOutput(uv_loop_t* loop, std::shared_ptr<Script> script)
+      : loop_(loop), script_(std::move(script)) {}
+
+  bool wants(const DocumentView& d) const override { return script_->wants(d.id); }
+
+  std::string encode(const DocumentBatch& batch, std::span<const uint32_t> items) override {
+    std::string body;
+    for (uint32_t i : items) {
+      body.append(batch[i].id);
+      body.push_back('\n');
+    }
+    return body;
+  }
+
+  void send(std::shared_ptr<const std::string> body, size_t count,
+            std::function<void(Outcome)> done) override {
+    Ids ids;
+    std::istringstream in(*body);
+    for (std::string line; std::getline(in, line);)
+      ids.push_back(line);
+    REQUIRE(ids.size() == count);
+    size_t n = script_->requests.size();
+    script_->requests.push_back(ids);
+    script_->max_in_flight = std::max(script_->max_in_flight, ++script_->in_flight);
+    auto timer = std::make_unique<loop::Timer>(loop_);
+    timer->start(std::max<uint64_t>(1, script_->delay_ms(n)), 0,
+                 [this, ids, n, done = std::move(done)] {
+                   --script_->in_flight;
+                   done(script_->answer(ids, n));
+                 });
+    timers_.push_back(std::move(timer));
+  }
+
+ private:
+  uv_loop_t* loop_;
+  std::shared_ptr<Script> script_;
+  std::vector<std::unique_ptr<loop::Timer>> timers_;
+};
+
+DocumentBatch docs(int from, int n) {
+  DocumentBatch b;
+  for (int i = from; i < from + n; ++i)
+    b.add("id" + std::to_string(i), "logs-a-b", R"({"n":)" + std::to_string(i) + "}");
+  return b;
+}
+
+ItemOutcome item(Verdict v, int status, std::string type = "", std::string reason = "") {
+  return ItemOutcome{v, status, std::move(type), std::move(reason)};
+}
+
+struct Fixture {
+  TempDir dir;
+  uv_loop_t loop{};
+  MetricsRegistry metrics;
+  std::unique_ptr<buffer::DiskQueue> queue;
+  std::shared_ptr<Script> script = std::make_shared<Script>();
+  DeliveryOptions options;
+  Clock::time_point now = Clock::from_time_t(1'700'000'000);
+  std::unique_ptr<BatchDriver> driver;
+
+  Fixture() {
+    uv_loop_init(&loop);
+    buffer::QueueOptions q;
+    q.dir = dir / "buffer";
+    q.sync = buffer::SyncMode::kNone;
+    queue = buffer::DiskQueue::open(q, {"es"});
+    options.max_records = 100;
+    options.concurrency = 3;
+    options.retry.initial = std::chrono::milliseconds(1);
+    options.retry.max = std::chrono::milliseconds(1);
+    options.dead_letter.path = dir / "dead_letter.ndjson";
+  }
+  ~Fixture() {
+    driver.reset();
+    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_loop_close(&loop);
+  }
+  // Builds the driver, delivers everything buffered (--once), and returns when done.
+  void deliver_all() {
+    driver = std::make_unique<BatchDriver>(
+        &loop, "es", std::make_unique<ScriptedOutput>(&loop, script), options, *queue, metrics,
+        [] { return 0.0; }, [this] { return now; });
+    bool drained = false;
+    driver->start();
+    driver->drain([&] { drained = true; }, /*until_caught_up=*/true);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    REQUIRE(drained);
+  }
+  std::multiset<std::string> sent_once() const {
+    std::multiset<std::string> all;
+    for (const Ids& r : script->requests)
+      all.insert(r.begin(), r.end());
+    return all;
+  }
+  uint64_t end() { return queue->stats().next_seq; }
+};
+
+}  // namespace
+
+TEST_CASE("batches of at most max_records, several in flight, each document sent once") {
+  Fixture f;
+  for (int i = 0; i < 10; ++i)
+    f.queue->append(docs(i * 70, 70));
+  // Earlier requests answer later: completions arrive out of order.
+  f.script->delay_ms = [](size_t n) { return n < 3 ? 30 - 10 * n : 0; };
+  f.deliver_all();
+  std::multiset<std::string> sent = f.sent_once();
+  CHECK(sent.size() == 700);
+  CHECK(std::set<std::string>(sent.begin(), sent.end()).size() == 700);
+  for (const Ids& r : f.script->requests)
+    CHECK(r.size() <= 100);
+  CHECK(f.script->max_in_flight <= 3);
+  CHECK(f.script->max_in_flight > 1);
+  CHECK(f.queue->cursor("es") == f.end());
+}
+
+TEST_CASE("the cursor waits for an earlier batch that is still being retried") {
+  Fixture f;
+  f.options.max_records = 10;
+  f.queue->append(docs(0, 10));
+  f.queue->append(docs(10, 10));
+  // Batch one fails until batch two is done.
+  bool second_done = false;
+  f.script->answer = [&](const Ids& ids, size_t) {
+    Outcome o;
+    if (ids.front() == "id10") {
+      second_done = true;
+    } else if (!second_done) {
+      o.verdict = Verdict::kRetry;
+      o.status = 503;
+    }
+    return o;
+  };
+  f.driver = std::make_unique<BatchDriver>(
+      &f.loop, "es", std::make_unique<ScriptedOutput>(&f.loop, f.script), f.options, *f.queue,
+      f.metrics, [] { return 0.0; }, [&f] { return f.now; });
+  f.driver->start();
+  CHECK(test::wait_until([&] {
+    uv_run(&f.loop, UV_RUN_NOWAIT);
+    return second_done;
+  }));
+  CHECK(f.queue->cursor("es") == 0);  // batch two is done, but batch one is not
+  bool drained = false;
+  f.driver->drain([&] { drained = true; }, true);
+  uv_run(&f.loop, UV_RUN_DEFAULT);
+  CHECK(drained);
+  CHECK(f.queue->cursor("es") == 20);
+}
+
+TEST_CASE("only the items answered retry are sent again; rejected ones are dead-lettered") {
+  Fixture f;
+  f.queue->append(docs(0, 5));
+  f.script->answer = [](const Ids& ids, size_t request) {
+    Outcome o;
+    if (request > 0) return o;  // the retry succeeds
+    for (const std::string& id : ids) {
+      if (id == "id1" || id == "id3") {
+        o.items.push_back(item(Verdict::kRetry, 429, "es_rejected_execution_exception"));
+      } else if (id == "id2") {
+        o.items.push_back(item(Verdict::kRejected, 400, "mapper_parsing_exception",
+                               "failed to parse field [policy.risk_score]"));
+      } else {
+        o.items.push_back(item(Verdict::kDelivered, 201));
+      }
+    }
+    return o;
+  };
+  f.deliver_all();
+  REQUIRE(f.script->requests.size() == 2);
+  CHECK(f.script->requests[1] == Ids{"id1", "id3"});
+  auto lines = test::read_lines(f.dir / "dead_letter.ndjson");
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0].find(R"("id":"id2")") != std::string::npos);
+  CHECK(lines[0].find(R"("status":400)") != std::string::npos);
+  CHECK(lines[0].find("mapper_parsing_exception") != std::string::npos);
+  CHECK(lines[0].find(R"("document":{"n":2})") != std::string::npos);
+  CHECK(lines[0].find(R"("attempts":1)") != std::string::npos);
+  CHECK(f.queue->cursor("es") == 5);
+}
+
+TEST_CASE("413 splits the request in halves; a single document still too large is dead-lettered") {
+  Fixture f;
+  f.queue->append(docs(0, 8));
+  auto has_id5 = [](const Ids& ids) {
+    return std::find(ids.begin(), ids.end(), "id5") != ids.end();
+  };
+  f.script->answer = [has_id5](const Ids& ids, size_t) {
+    Outcome o;
+    if (ids.size() > 2 || has_id5(ids)) {
+      o.too_large = true;
+      o.status = 413;
+    }
+    return o;
+  };
+  f.deliver_all();
+  std::multiset<std::string> delivered;
+  for (const Ids& r : f.script->requests) {
+    if (r.size() <= 2 && !has_id5(r)) delivered.insert(r.begin(), r.end());
+  }
+  CHECK(delivered.size() == 7);
+  CHECK(delivered.count("id5") == 0);
+  auto lines = test::read_lines(f.dir / "dead_letter.ndjson");
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0].find(R"("id":"id5")") != std::string::npos);
+  CHECK(lines[0].find("request_too_large") != std::string::npos);
+  CHECK(f.queue->cursor("es") == 8);
+}
+
+TEST_CASE("retrying stops at retry.max_duration and dead-letters what is left") {
+  Fixture f;
+  f.options.retry.max_duration = std::chrono::milliseconds(10'000);
+  f.queue->append(docs(0, 3));
+  f.script->answer = [&f](const Ids&, size_t) {
+    f.now += std::chrono::seconds(4);  // each attempt takes four (fake) seconds
+    Outcome o;
+    o.verdict = Verdict::kRetry;
+    o.status = 503;
+    o.error_type = "unavailable_shards_exception";
+    return o;
+  };
+  f.deliver_all();
+  CHECK(f.script->requests.size() == 3);  // at 4 s, 8 s, then 12 s > 10 s: give up
+  auto lines = test::read_lines(f.dir / "dead_letter.ndjson");
+  REQUIRE(lines.size() == 3);
+  CHECK(lines[0].find("retry_exhausted") != std::string::npos);
+  CHECK(lines[0].find(R"("attempts":3)") != std::string::npos);
+  CHECK(f.queue->cursor("es") == 3);
+}
+
+TEST_CASE("documents the output does not want are passed without a request") {
+  Fixture f;
+  f.queue->append(docs(0, 6));
+  f.script->wants = [](std::string_view id) { return id == "id4"; };
+  f.deliver_all();
+  REQUIRE(f.script->requests.size() == 1);
+  CHECK(f.script->requests[0] == Ids{"id4"});
+  CHECK(f.queue->cursor("es") == 6);
+}
+
+TEST_CASE("a response with the wrong number of items is retried whole") {
+  Fixture f;
+  f.queue->append(docs(0, 3));
+  f.script->answer = [](const Ids&, size_t request) {
+    Outcome o;
+    if (request == 0) o.items.push_back(item(Verdict::kDelivered, 201));
+    return o;
+  };
+  f.deliver_all();
+  REQUIRE(f.script->requests.size() == 2);
+  CHECK(f.script->requests[1].size() == 3);
+}
+
+TEST_CASE("stopping leaves a batch waiting for its retry in the buffer") {
+  Fixture f;
+  f.options.retry.initial = std::chrono::milliseconds(60'000);
+  f.options.retry.max = std::chrono::milliseconds(60'000);
+  f.queue->append(docs(0, 4));
+  f.script->answer = [](const Ids&, size_t) {
+    Outcome o;
+    o.verdict = Verdict::kRetry;
+    o.status = 429;
+    o.retry_after = "30";
+    return o;
+  };
+  f.driver = std::make_unique<BatchDriver>(
+      &f.loop, "es", std::make_unique<ScriptedOutput>(&f.loop, f.script), f.options, *f.queue,
+      f.metrics, [] { return 0.5; }, [&f] { return f.now; });
+  f.driver->start();
+  CHECK(test::wait_until([&] {
+    uv_run(&f.loop, UV_RUN_NOWAIT);
+    return f.script->requests.size() == 1 && f.script->in_flight == 0;
+  }));
+  bool drained = false;
+  f.driver->drain([&] { drained = true; }, /*until_caught_up=*/false);
+  uv_run(&f.loop, UV_RUN_DEFAULT);  // returns: no timer is left running
+  CHECK(drained);
+  CHECK(f.script->requests.size() == 1);
+  CHECK(f.queue->cursor("es") == 0);
+}

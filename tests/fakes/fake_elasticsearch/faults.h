@@ -1,0 +1,49 @@
+// Faults the control port injects into bulk requests: per item (429, 503, mapping errors by
+// document id) and per request (refusals with Retry-After, size limit, delay, drops).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+
+#include "tests/fakes/fake_elasticsearch/json_out.h"
+
+namespace auditrelay::fakes::es {
+
+// splitmix64 (https://prng.di.unimi.it/splitmix64.c): seeded, so a test's fault pattern is
+// the same on every run.
+class Random {
+ public:
+  void seed(uint64_t seed) { state_ = seed; }
+  double unit() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }  // [0, 1)
+  uint64_t next() {
+    uint64_t z = (state_ += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+  }
+
+ private:
+  uint64_t state_ = 1;
+};
+
+struct Faults {
+  double item_429_ratio = 0;
+  double item_503_ratio = 0;
+  std::unordered_set<std::string> item_400_ids;
+  int requests_status = 429;  // for the next requests_count bulk requests
+  uint64_t requests_count = 0;
+  std::string retry_after;      // the Retry-After header of those, "" for none
+  uint64_t max_body_bytes = 0;  // 0: no limit
+  uint64_t delay_ms = 0;        // before every bulk answer
+  uint64_t drop_requests = 0;   // the next N bulk requests get no answer
+  uint64_t seed = 1;
+};
+
+// Applies the keys present in a /_fake/faults body; the rest stay as they are. Returns an
+// error message ("" when applied). A "seed" key reseeds `random`.
+std::string apply_faults(std::string_view json, Faults& faults, Random& random);
+void write_faults(JsonOut& out, const Faults& faults);
+
+}  // namespace auditrelay::fakes::es

@@ -1,0 +1,81 @@
+// What the fake cluster holds: document ids (and optionally sources) per target, the data
+// streams those targets resolve to, and the index templates, ILM policies and component
+// templates a `setup` command writes.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+namespace auditrelay::fakes::es {
+
+// A name a bulk action addressed: a data stream (writes land in its backing index) or a
+// classic index.
+struct Target {
+  std::string name;
+  std::string write_index;  // ".ds-<name>-<yyyy.MM.dd>-000001" for a data stream, else name
+  bool data_stream = false;
+  uint64_t next_seq_no = 0;
+};
+
+struct IndexTemplate {
+  std::string json;
+  std::vector<std::string> index_patterns;
+  bool data_stream = false;
+  int64_t priority = 0;
+};
+
+struct LifecyclePolicy {
+  std::string json;  // the "policy" object
+  uint64_t version = 0;
+  int64_t modified_ms = 0;
+};
+
+class ClusterStore {
+ public:
+  ClusterStore(bool store_documents, bool builtin_components);
+
+  // The target of that name, created on first use.
+  Target& target(std::string_view name);
+
+  bool contains(const Target& target, std::string_view id);
+  // Adds or replaces the document; returns whether it was new.
+  bool put(const Target& target, std::string_view id, std::string_view source);
+  bool erase(const Target& target, std::string_view id);
+  size_t indexed() const { return ids_.size(); }
+  bool stores_documents() const { return store_documents_; }
+  // Forgets every document and target; templates and policies stay.
+  void reset();
+
+  // "<target>\t<id>\n" per document, in no particular order.
+  void write_ids(std::string& out) const;
+  // {"_index":..,"_id":..,"_source":{..}} per line; only with store_documents.
+  void write_documents(std::string& out) const;
+
+  // Stores a template (its JSON already validated) and re-resolves known targets.
+  void put_index_template(const std::string& name, IndexTemplate index_template);
+  bool delete_index_template(const std::string& name);
+  const std::map<std::string, IndexTemplate>& index_templates() const { return templates_; }
+
+  std::map<std::string, LifecyclePolicy>& policies() { return policies_; }
+  std::map<std::string, std::string>& component_templates() { return components_; }
+
+ private:
+  const std::string& key(const Target& target, std::string_view id);
+  void resolve(Target& target) const;
+
+  bool store_documents_;
+  std::string key_;  // scratch "<target>\0<id>", so that lookups allocate nothing
+  std::unordered_set<std::string> ids_;
+  std::unordered_map<std::string, std::string> documents_;
+  std::unordered_map<std::string, Target> targets_;
+  std::map<std::string, IndexTemplate> templates_;
+  std::map<std::string, LifecyclePolicy> policies_;
+  std::map<std::string, std::string> components_;
+};
+
+}  // namespace auditrelay::fakes::es

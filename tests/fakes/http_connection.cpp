@@ -1,0 +1,430 @@
+#include "tests/fakes/http_connection.h"
+
+#include <strings.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstdio>
+#include <exception>
+
+namespace auditrelay::fakes {
+namespace {
+
+constexpr size_t kReadBufferSize = 256 * 1024;
+// Bodies are reserved from Content-Length up to this, so a lying header cannot make the
+// fake allocate gigabytes up front.
+constexpr uint64_t kMaxReserve = 1ull << 30;
+// How long a gracefully closed connection keeps draining what the client still sends.
+constexpr uint64_t kLingerMs = 1000;
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
+}
+
+bool asks_to_close(const FakeResponse& response) {
+  for (const auto& [name, value] : response.headers)
+    if (iequals(name, "Connection") && iequals(value, "close")) return true;
+  return false;
+}
+
+bool has_header(const FakeResponse& response, std::string_view name) {
+  for (const auto& header : response.headers)
+    if (iequals(header.first, name)) return true;
+  return false;
+}
+
+std::string serialize_head(const FakeResponse& response, bool close) {
+  std::string head;
+  head.reserve(128);
+  head += "HTTP/1.1 ";
+  head += std::to_string(response.status);
+  head += ' ';
+  head += http_status_str(static_cast<http_status>(response.status));
+  head += "\r\n";
+  for (const auto& [name, value] : response.headers) {
+    head += name;
+    head += ": ";
+    head += value;
+    head += "\r\n";
+  }
+  // RFC 9110 §8.6: no Content-Length on 1xx and 204 answers.
+  bool bodiless = response.status < 200 || response.status == 204;
+  if (!bodiless && !has_header(response, "Content-Length")) {
+    head += "Content-Length: ";
+    head += std::to_string(response.body.size());
+    head += "\r\n";
+  }
+  if (close && !asks_to_close(response)) head += "Connection: close\r\n";
+  head += "\r\n";
+  return head;
+}
+
+HttpConnection* from(http_parser* p) {
+  return static_cast<HttpConnection*>(p->data);
+}
+
+}  // namespace
+
+struct HttpConnection::Timer {
+  uv_timer_t handle{};
+  HttpConnection* connection = nullptr;
+  uint64_t seq = 0;
+  FakeResponse response;
+  bool linger = false;  // the end of a graceful close rather than a delayed answer
+};
+
+namespace {
+
+struct Write {
+  uv_write_t request{};
+  HttpConnection* connection = nullptr;
+  std::vector<std::string> chunks;
+};
+
+}  // namespace
+
+const http_parser_settings HttpConnection::kSettings = {
+    .on_message_begin = &HttpConnection::on_message_begin,
+    .on_url = &HttpConnection::on_url,
+    .on_status = nullptr,
+    .on_header_field = &HttpConnection::on_header_field,
+    .on_header_value = &HttpConnection::on_header_value,
+    .on_headers_complete = &HttpConnection::on_headers_complete,
+    .on_body = &HttpConnection::on_body,
+    .on_message_complete = &HttpConnection::on_message_complete,
+    .on_chunk_header = nullptr,
+    .on_chunk_complete = nullptr,
+};
+
+HttpConnection::HttpConnection(HttpServer* server, uint64_t id) : server_(server), id_(id) {
+  tcp_.data = this;
+  http_parser_init(&parser_, HTTP_REQUEST);
+  parser_.data = this;
+}
+
+HttpConnection::~HttpConnection() = default;
+
+void HttpConnection::start(uv_stream_t* listener) {
+  self_ = shared_from_this();
+  if (uv_accept(listener, reinterpret_cast<uv_stream_t*>(&tcp_)) != 0) {
+    close_now();
+    return;
+  }
+  uv_tcp_nodelay(&tcp_, 1);
+  read_buffer_ = std::make_unique<char[]>(kReadBufferSize);
+  uv_read_start(
+      reinterpret_cast<uv_stream_t*>(&tcp_),
+      [](uv_handle_t* h, size_t, uv_buf_t* buf) {
+        auto* c = static_cast<HttpConnection*>(h->data);
+        *buf = uv_buf_init(c->read_buffer_.get(), kReadBufferSize);
+      },
+      [](uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
+        static_cast<HttpConnection*>(s->data)->on_read(nread, buf->base);
+      });
+}
+
+void HttpConnection::detach_and_close() {
+  server_ = nullptr;
+  close_now();
+}
+
+void HttpConnection::close_now() {
+  if (closed_) return;
+  closed_ = true;
+  for (Timer* t : timers_)
+    uv_close(reinterpret_cast<uv_handle_t*>(&t->handle),
+             [](uv_handle_t* h) { delete static_cast<Timer*>(h->data); });
+  timers_.clear();
+  pending_.clear();
+  uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), [](uv_handle_t* h) {
+    auto* c = static_cast<HttpConnection*>(h->data);
+    if (c->server_ != nullptr) c->server_->forget(c);
+    auto last_reference = std::move(c->self_);  // frees the connection on return
+  });
+}
+
+void HttpConnection::on_read(ssize_t nread, const char* data) {
+  if (closed_) return;
+  if (nread < 0) {
+    if (nread != UV_EOF) {
+      close_now();
+      return;
+    }
+    peer_eof_ = true;
+    uv_read_stop(reinterpret_cast<uv_stream_t*>(&tcp_));
+    // A request cut short by the client's half-close will never be answered.
+    if (mid_message_ && !pending_.empty() && !discarding_) pending_.pop_back();
+    close_after_writes(true);
+    flush();
+    return;
+  }
+  if (nread == 0 || discarding_) return;
+  parse(data, static_cast<size_t>(nread));
+  dispatch();
+  flush();
+}
+
+void HttpConnection::parse(const char* data, size_t length) {
+  while (length > 0 && !discarding_) {
+    size_t used = http_parser_execute(&parser_, &kSettings, data, length);
+    auto error = HTTP_PARSER_ERRNO(&parser_);
+    if (error == HPE_PAUSED) return;  // a request asked to close: ignore what follows
+    if (error != HPE_OK) {
+      FakeResponse bad{.status = 400};
+      bad.headers.emplace_back("Content-Type", "text/plain");
+      bad.body = std::string("Bad Request: ") + http_errno_description(error) + "\n";
+      if (!mid_message_ || pending_.empty()) pending_.push_back(Pending{.seq = next_seq_++});
+      Pending& slot = pending_.back();
+      slot.keep_alive = false;
+      slot.ready = true;
+      slot.response = std::move(bad);
+      mid_message_ = false;
+      discarding_ = true;
+      return;
+    }
+    if (parser_.upgrade) {
+      // We never switch protocols: the client goes on with HTTP/1.1 on this connection,
+      // which a fresh parser reads.
+      http_parser_init(&parser_, HTTP_REQUEST);
+      parser_.data = this;
+    } else if (used != length) {
+      return;  // cannot happen without an error; be safe rather than loop
+    }
+    data += used;
+    length -= used;
+  }
+}
+
+void HttpConnection::dispatch() {
+  if (parsed_.empty()) return;
+  auto keep_alive = shared_from_this();
+  dispatching_ = true;
+  std::vector<Parsed> batch;
+  batch.swap(parsed_);
+  for (auto& [seq, request] : batch) {
+    if (closed_ || server_ == nullptr) break;
+    HttpServer::Respond respond = [weak = weak_from_this(), seq = seq](FakeResponse response) {
+      if (auto c = weak.lock()) c->respond(seq, std::move(response));
+    };
+    try {
+      server_->handler_(request, std::move(respond));
+    } catch (const std::exception& e) {
+      // A test's handler failed (a doctest REQUIRE, say): answer 500 rather than let the
+      // exception cross libuv.
+      std::fprintf(stderr, "fake http server: handler threw: %s\n", e.what());
+      respond_internal_error(seq, e.what());
+    } catch (...) {
+      respond_internal_error(seq, "unknown exception");
+    }
+  }
+  dispatching_ = false;
+}
+
+void HttpConnection::respond_internal_error(uint64_t seq, const std::string& what) {
+  FakeResponse error{.status = 500};
+  error.body = "handler threw: " + what + "\n";
+  respond(seq, std::move(error));
+}
+
+void HttpConnection::respond(uint64_t seq, FakeResponse response) {
+  if (closed_ || pending_.empty() || seq < pending_.front().seq) return;
+  uint64_t index = seq - pending_.front().seq;
+  if (index >= pending_.size()) return;
+  Pending& slot = pending_[index];
+  if (slot.ready) return;
+  if (response.delay_ms > 0) {
+    uint64_t delay = response.delay_ms;
+    response.delay_ms = 0;
+    start_timer(delay, seq, std::move(response), false);
+    return;
+  }
+  slot.ready = true;
+  slot.response = std::move(response);
+  if (!dispatching_) flush();
+}
+
+void HttpConnection::start_timer(uint64_t delay_ms, uint64_t seq, FakeResponse response,
+                                 bool linger) {
+  auto* t =
+      new Timer{.connection = this, .seq = seq, .response = std::move(response), .linger = linger};
+  t->handle.data = t;
+  uv_timer_init(tcp_.loop, &t->handle);
+  timers_.insert(t);
+  uv_timer_start(
+      &t->handle,
+      [](uv_timer_t* h) {
+        auto* timer = static_cast<Timer*>(h->data);
+        timer->connection->on_timer(timer);
+      },
+      delay_ms, 0);
+}
+
+void HttpConnection::on_timer(Timer* timer) {
+  timers_.erase(timer);
+  bool linger = timer->linger;
+  uint64_t seq = timer->seq;
+  FakeResponse response = std::move(timer->response);
+  uv_close(reinterpret_cast<uv_handle_t*>(&timer->handle),
+           [](uv_handle_t* h) { delete static_cast<Timer*>(h->data); });
+  if (linger) {
+    close_now();
+  } else {
+    respond(seq, std::move(response));
+  }
+}
+
+void HttpConnection::flush() {
+  if (closed_) return;
+  std::vector<std::string> chunks;
+  while (!pending_.empty()) {
+    Pending& p = pending_.front();
+    if (!p.ready) {
+      if (p.expect_continue && !p.continue_sent) {
+        chunks.emplace_back("HTTP/1.1 100 Continue\r\n\r\n");
+        p.continue_sent = true;
+      }
+      break;
+    }
+    if (p.response.drop) {
+      pending_.clear();
+      closing_ = true;
+      graceful_ = false;
+      discarding_ = true;
+      break;
+    }
+    bool close = !p.keep_alive || asks_to_close(p.response);
+    chunks.push_back(serialize_head(p.response, close));
+    if (!p.head && !p.response.body.empty()) chunks.push_back(std::move(p.response.body));
+    pending_.pop_front();
+    if (close) {
+      pending_.clear();
+      closing_ = true;
+      discarding_ = true;
+      break;
+    }
+  }
+  if (!chunks.empty()) {
+    auto* w = new Write{.connection = this, .chunks = std::move(chunks)};
+    std::vector<uv_buf_t> bufs;
+    bufs.reserve(w->chunks.size());
+    for (auto& c : w->chunks)
+      bufs.push_back(uv_buf_init(c.data(), static_cast<unsigned>(c.size())));
+    w->request.data = w;
+    int rc = uv_write(&w->request, reinterpret_cast<uv_stream_t*>(&tcp_), bufs.data(),
+                      static_cast<unsigned>(bufs.size()), [](uv_write_t* req, int status) {
+                        auto* write = static_cast<Write*>(req->data);
+                        HttpConnection* c = write->connection;
+                        delete write;
+                        c->writes_in_flight_--;
+                        if (status < 0) {
+                          c->close_now();
+                        } else {
+                          c->maybe_finish_close();
+                        }
+                      });
+    if (rc < 0) {
+      delete w;
+      close_now();
+      return;
+    }
+    writes_in_flight_++;
+  }
+  maybe_finish_close();
+}
+
+void HttpConnection::close_after_writes(bool graceful) {
+  closing_ = true;
+  graceful_ = graceful_ && graceful;
+  discarding_ = true;
+  maybe_finish_close();
+}
+
+void HttpConnection::maybe_finish_close() {
+  if (closed_ || !closing_ || shutting_down_ || writes_in_flight_ > 0 || !pending_.empty()) return;
+  if (!graceful_ || peer_eof_) {
+    close_now();
+    return;
+  }
+  auto* req = new uv_shutdown_t{};
+  req->data = this;
+  int rc = uv_shutdown(req, reinterpret_cast<uv_stream_t*>(&tcp_), [](uv_shutdown_t* r, int st) {
+    auto* c = static_cast<HttpConnection*>(r->data);
+    delete r;
+    if (c->closed_) return;
+    if (st < 0 || c->peer_eof_) {
+      c->close_now();
+    } else {
+      c->start_timer(kLingerMs, 0, {}, true);  // EOF from the client closes sooner
+    }
+  });
+  if (rc < 0) {
+    delete req;
+    close_now();
+    return;
+  }
+  shutting_down_ = true;
+}
+
+// --- http_parser callbacks -------------------------------------------------------------
+
+int HttpConnection::on_message_begin(http_parser* p) {
+  auto* c = from(p);
+  c->current_ = FakeRequest{};
+  c->current_.connection_id = c->id_;
+  c->in_header_field_ = false;
+  return 0;
+}
+
+int HttpConnection::on_url(http_parser* p, const char* at, size_t length) {
+  from(p)->current_.url.append(at, length);
+  return 0;
+}
+
+int HttpConnection::on_header_field(http_parser* p, const char* at, size_t length) {
+  auto* c = from(p);
+  if (!c->in_header_field_) c->current_.headers.emplace_back();
+  c->in_header_field_ = true;
+  c->current_.headers.back().first.append(at, length);
+  return 0;
+}
+
+int HttpConnection::on_header_value(http_parser* p, const char* at, size_t length) {
+  auto* c = from(p);
+  c->in_header_field_ = false;
+  if (!c->current_.headers.empty()) c->current_.headers.back().second.append(at, length);
+  return 0;
+}
+
+int HttpConnection::on_headers_complete(http_parser* p) {
+  auto* c = from(p);
+  c->current_.method = http_method_str(static_cast<http_method>(p->method));
+  Pending slot{.seq = c->next_seq_++};
+  slot.keep_alive = http_should_keep_alive(p) != 0;
+  slot.head = p->method == HTTP_HEAD;
+  slot.expect_continue = (p->http_major > 1 || (p->http_major == 1 && p->http_minor >= 1)) &&
+                         iequals(c->current_.header("Expect"), "100-continue");
+  c->pending_.push_back(std::move(slot));
+  c->mid_message_ = true;
+  if (p->content_length > 0 && p->content_length != ULLONG_MAX)
+    c->current_.body.reserve(std::min<uint64_t>(p->content_length, kMaxReserve));
+  return 0;
+}
+
+int HttpConnection::on_body(http_parser* p, const char* at, size_t length) {
+  from(p)->current_.body.append(at, length);
+  return 0;
+}
+
+int HttpConnection::on_message_complete(http_parser* p) {
+  auto* c = from(p);
+  c->mid_message_ = false;
+  c->parsed_.push_back(Parsed{c->pending_.back().seq, std::move(c->current_)});
+  if (!c->pending_.back().keep_alive) {
+    // The client said this is its last request: stop parsing what follows.
+    c->discarding_ = true;
+    http_parser_pause(p, 1);
+  }
+  return 0;
+}
+
+}  // namespace auditrelay::fakes

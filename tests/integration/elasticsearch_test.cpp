@@ -1,0 +1,198 @@
+// The elasticsearch output end to end: the real binary tails generated records into the fake
+// Elasticsearch (tests/fakes) while the fake misbehaves; every record must be indexed exactly
+// once.
+#include <doctest/doctest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "tests/fakes/fake_elasticsearch_handle.h"
+#include "tests/integration/pipeline_config.h"
+#include "tests/support/process.h"
+
+using namespace auditrelay::test;
+using auditrelay::fakes::FakeElasticsearch;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+namespace {
+
+constexpr const char* kDataStream = "logs-policy_gateway.audit-test";
+
+// The output block; `extra` adds lines (indented 6).
+std::string es_output(const FakeElasticsearch& es, const std::string& retry) {
+  return "    - name: es\n"
+         "      type: elasticsearch\n"
+         "      hosts: [\"" +
+         es.url() +
+         "\"]\n"
+         "      batch: {max_records: 500, flush_interval: 50ms}\n"
+         "      retry: " +
+         retry + "\n";
+}
+
+std::filesystem::path write_config(const TempDir& dir, const FakeElasticsearch& es,
+                                   const std::string& retry = "{initial: 20ms, max: 1s}") {
+  TailToFile c;
+  c.output_yaml = es_output(es, retry);
+  return write_tail_to_file_config(dir, c);
+}
+
+std::unique_ptr<Process> start_agent(const TempDir& dir, int n = 0) {
+  std::string tag = std::to_string(n);
+  return std::make_unique<Process>(
+      std::vector<std::string>{agent_binary(), "run", "-c", (dir / "agent.yaml").string()},
+      dir / ("agent" + tag + ".stdout"), dir / ("agent" + tag + ".stderr"));
+}
+
+// Every id indexed once: the fake's set holds each (index, _id) once, so a count equal to the
+// number of records written means none lost and none indexed twice.
+void check_exactly_once(FakeElasticsearch& es, size_t n) {
+  std::vector<std::string> ids = es.ids();
+  CHECK(ids.size() == n);
+  std::set<std::string> unique(ids.begin(), ids.end());
+  CHECK(unique.size() == n);
+  for (const std::string& id : ids) {
+    if (id.rfind(kDataStream, 0) != 0) {
+      FAIL_CHECK("unexpected target: " << id);
+      break;
+    }
+  }
+}
+
+bool indexed_reaches(FakeElasticsearch& es, uint64_t n, std::chrono::milliseconds timeout) {
+  return wait_until([&] { return es.indexed() >= n; }, timeout);
+}
+
+int stop_agent(Process& agent) {
+  agent.signal(SIGTERM);
+  return agent.wait(seconds(30)).value_or(-1);
+}
+
+}  // namespace
+
+TEST_CASE("elasticsearch: every record indexed once into its data stream") {
+  TempDir dir;
+  FakeElasticsearch es(dir.path());
+  write_config(dir, es);
+  const int n = 20'000;
+  write_gateway_records(dir / "in" / "audit.jsonl", n);
+  auto agent = start_agent(dir);
+  REQUIRE(indexed_reaches(es, n, seconds(60)));
+  CHECK(stop_agent(*agent) == 0);
+  check_exactly_once(es, n);
+  auto stats = es.stats();
+  CHECK(stats["items_by_status"]["201"].GetUint64() == static_cast<uint64_t>(n));
+}
+
+TEST_CASE("elasticsearch: Retry-After: 2 is honoured, no attempt before it") {
+  TempDir dir;
+  FakeElasticsearch es(dir.path());
+  es.set_faults(R"({"requests_status":429,"requests_count":1,"retry_after":"2"})");
+  write_config(dir, es);
+  write_gateway_records(dir / "in" / "audit.jsonl", 100);
+  auto agent = start_agent(dir);
+  REQUIRE(indexed_reaches(es, 100, seconds(30)));
+  CHECK(stop_agent(*agent) == 0);
+  auto requests = es.requests();
+  REQUIRE(requests.IsArray());
+  REQUIRE(requests.Size() >= 2);
+  CHECK(requests[0]["status"].GetInt() == 429);
+  int64_t refused_at = requests[0]["unix_ms"].GetInt64();
+  int64_t next_at = requests[1]["unix_ms"].GetInt64();
+  // The fake stamps a request when it has read it; the refusal went out right after.
+  CHECK(next_at - refused_at >= 2000);
+  check_exactly_once(es, 100);
+}
+
+TEST_CASE("elasticsearch: 30% of items answered 429 still index exactly N, resending only those") {
+  TempDir dir;
+  FakeElasticsearch es(dir.path());
+  es.set_faults(R"({"item_429_ratio":0.3,"seed":7})");
+  write_config(dir, es);
+  const int n = 20'000;
+  write_gateway_records(dir / "in" / "audit.jsonl", n);
+  auto agent = start_agent(dir);
+  REQUIRE(indexed_reaches(es, n, seconds(90)));
+  CHECK(stop_agent(*agent) == 0);
+  check_exactly_once(es, n);
+  auto stats = es.stats();
+  const auto& by_status = stats["items_by_status"];
+  uint64_t rejected = by_status.HasMember("429") ? by_status["429"].GetUint64() : 0;
+  CHECK(rejected > n / 5);
+  // Only refused items went out again: every item sent was either created or refused once.
+  CHECK(stats["items_received"].GetUint64() == n + rejected);
+  CHECK_FALSE(by_status.HasMember("409"));
+}
+
+TEST_CASE("elasticsearch: a mapping error is dead-lettered and does not hold back the rest") {
+  TempDir dir;
+  FakeElasticsearch es(dir.path());
+  es.set_faults(R"({"item_400_ids":["rec-7"]})");
+  write_config(dir, es);
+  std::string content;
+  for (int i = 0; i < 50; ++i) {
+    content += R"({"id":"rec-)" + std::to_string(i) +
+               R"(","policy_id":"p","decision":"allow","created_at":"2026-01-16T18:22:11Z"})"
+               "\n";
+  }
+  write_file(dir / "in" / "audit.jsonl", content);
+  auto agent = start_agent(dir);
+  REQUIRE(indexed_reaches(es, 49, seconds(30)));
+  const auto dead_letter = dir / "state" / "outputs" / "es" / "dead_letter.ndjson";
+  REQUIRE(wait_until([&] { return !read_lines(dead_letter).empty(); }, seconds(10)));
+  CHECK(stop_agent(*agent) == 0);
+  auto lines = read_lines(dead_letter);
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0].find(R"("id":"rec-7")") != std::string::npos);
+  CHECK(lines[0].find("mapper_parsing_exception") != std::string::npos);
+  CHECK(lines[0].find(R"("status":400)") != std::string::npos);
+  CHECK(es.indexed() == 49);
+}
+
+TEST_CASE("elasticsearch: kill -9 at random moments of a 200,000-record run: exactly N indexed") {
+  TempDir dir;
+  FakeElasticsearch es(dir.path());
+  write_config(dir, es);
+  const int n = 200'000;
+  write_gateway_records(dir / "in" / "audit.jsonl", n);
+  std::mt19937 random(20261129);
+  int kills = 0;
+  for (int run = 0; run < 6; ++run) {
+    auto agent = start_agent(dir, run);
+    // Let it get somewhere first, then kill it a random moment later.
+    uint64_t before = es.indexed();
+    wait_until([&] { return es.indexed() > before || es.indexed() >= n; }, seconds(20));
+    std::this_thread::sleep_for(milliseconds(std::uniform_int_distribution<int>(0, 300)(random)));
+    agent->signal(SIGKILL);
+    agent->wait(seconds(10));
+    ++kills;
+  }
+  auto agent = start_agent(dir, 99);
+  REQUIRE(indexed_reaches(es, n, seconds(120)));
+  CHECK(stop_agent(*agent) == 0);
+  check_exactly_once(es, n);
+  auto stats = es.stats();
+  const auto& by_status = stats["items_by_status"];
+  uint64_t resent = by_status.HasMember("409") ? by_status["409"].GetUint64() : 0;
+  MESSAGE("kills: " << kills << ", documents sent again and answered 409: " << resent);
+}
+
+TEST_CASE("elasticsearch: a receiver down for 60 s, then back: everything delivered") {
+  TempDir dir;
+  FakeElasticsearch es(dir.path());
+  write_config(dir, es, "{initial: 100ms, max: 5s}");
+  es.down(seconds(60));
+  const int n = 5'000;
+  write_gateway_records(dir / "in" / "audit.jsonl", n);
+  auto agent = start_agent(dir);
+  REQUIRE(indexed_reaches(es, n, seconds(120)));
+  CHECK(stop_agent(*agent) == 0);
+  check_exactly_once(es, n);
+  std::string log = read_file(dir / "agent0.stderr");
+  CHECK(log.find("delivery failing") != std::string::npos);
+  CHECK(log.find("delivering again") != std::string::npos);
+}
