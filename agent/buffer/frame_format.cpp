@@ -3,6 +3,7 @@
 #include <xxhash.h>
 #include <zstd.h>
 
+#include <array>
 #include <cstring>
 #include <stdexcept>
 
@@ -112,8 +113,10 @@ void append_raw_records(const DocumentBatch& batch, size_t begin, size_t end, st
   }
 }
 
-bool parse_raw_records(std::string_view raw, uint32_t count, uint64_t skip, DocumentBatch& out) {
-  // First a pass that only checks the lengths, so a bad frame adds nothing to `out`.
+namespace {
+
+// Checks that `count` records exactly fill `raw`, so a bad frame adds nothing to a batch.
+bool raw_records_fit(std::string_view raw, uint32_t count) {
   size_t pos = 0;
   for (uint32_t i = 0; i < count; ++i) {
     if (raw.size() - pos < kRecordPrefixBytes) return false;
@@ -123,8 +126,15 @@ bool parse_raw_records(std::string_view raw, uint32_t count, uint64_t skip, Docu
     if (raw.size() - pos < len) return false;
     pos += len;
   }
-  if (pos != raw.size()) return false;
-  pos = 0;
+  return pos == raw.size();
+}
+
+}  // namespace
+
+bool parse_raw_records(std::string_view raw, uint32_t count, uint64_t skip, DocumentBatch& out) {
+  if (!raw_records_fit(raw, count)) return false;
+  out.reserve(raw.size() - size_t{count} * kRecordPrefixBytes, count);
+  size_t pos = 0;
   for (uint32_t i = 0; i < count; ++i) {
     const char* p = raw.data() + pos;
     size_t id_len = get_u32(p), index_len = get_u32(p + 4), json_len = get_u32(p + 8);
@@ -134,6 +144,24 @@ bool parse_raw_records(std::string_view raw, uint32_t count, uint64_t skip, Docu
     }
     pos += kRecordPrefixBytes + id_len + index_len + json_len;
   }
+  return true;
+}
+
+bool adopt_raw_records(std::string raw, uint32_t count, DocumentBatch& out) {
+  if (!raw_records_fit(raw, count)) return false;
+  // Each record is its prefix then id, index and json back to back: the batch's own layout.
+  std::vector<std::array<uint32_t, 4>> entries;
+  size_t pos = 0;
+  for (uint32_t i = 0; i < count; ++i) {
+    const char* p = raw.data() + pos;
+    uint32_t id_len = get_u32(p), index_len = get_u32(p + 4), json_len = get_u32(p + 8);
+    entries.push_back(
+        {static_cast<uint32_t>(pos + kRecordPrefixBytes), id_len, index_len, json_len});
+    pos += kRecordPrefixBytes + id_len + index_len + json_len;
+  }
+  out.adopt(std::move(raw));
+  for (const auto& e : entries)
+    out.add_in_place(e[0], e[1], e[2], e[3]);
   return true;
 }
 
@@ -199,13 +227,18 @@ std::string FrameCodec::decode(const FrameHeader& header, std::string_view paylo
                                DocumentBatch& out) {
   if (payload.size() != header.payload_len) return "payload length differs from the header";
   if (payload_checksum(payload) != header.payload_xxh64) return "payload checksum mismatch";
-  raw_.resize(header.raw_len);
-  size_t n = ZSTD_decompressDCtx(dctx_, raw_.data(), raw_.size(), payload.data(), payload.size());
+  // A whole frame into an empty batch (the usual read) becomes the batch's memory as it is;
+  // otherwise the records wanted are copied out of a reused scratch buffer.
+  const bool adopt = out.empty() && skip == 0;
+  std::string fresh;
+  std::string& raw = adopt ? fresh : raw_;
+  raw.resize(header.raw_len);
+  size_t n = ZSTD_decompressDCtx(dctx_, raw.data(), raw.size(), payload.data(), payload.size());
   if (ZSTD_isError(n)) return std::string("zstd: ") + ZSTD_getErrorName(n);
   if (n != header.raw_len) return "decompressed length differs from the header";
-  if (!parse_raw_records(raw_, header.record_count, skip, out)) {
-    return "records do not fit the payload";
-  }
+  bool fit = adopt ? adopt_raw_records(std::move(fresh), header.record_count, out)
+                   : parse_raw_records(raw, header.record_count, skip, out);
+  if (!fit) return "records do not fit the payload";
   return {};
 }
 

@@ -65,6 +65,8 @@ void append_raw_records(const DocumentBatch& batch, size_t begin, size_t end, st
 // Appends the records of `raw` (exactly `count` of them) to `out`, leaving out the first `skip`.
 // False (and `out` unchanged) when the bytes do not hold exactly `count` records.
 bool parse_raw_records(std::string_view raw, uint32_t count, uint64_t skip, DocumentBatch& out);
+// The same into an empty `out`, which takes `raw` as its memory instead of copying from it.
+bool adopt_raw_records(std::string raw, uint32_t count, DocumentBatch& out);
 
 // Splits [0, batch.size()) into consecutive ranges of at most `max_raw` raw bytes each (a
 // single larger record gets a range of its own).

@@ -65,7 +65,7 @@ std::string sha256_hex(std::string_view data) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int size = 0;
   if (EVP_Digest(data.data(), data.size(), digest, &size, EVP_sha256(), nullptr) != 1)
-    throw std::runtime_error("SHA-256 failed");
+    throw SetupError("SHA-256 failed");
   static constexpr char kHex[] = "0123456789abcdef";
   std::string hex;
   for (unsigned i = 0; i < size; ++i) {
@@ -86,7 +86,8 @@ fs::path find_assets(const std::string& override_dir) {
     std::error_code ec;
     fs::path binary = fs::read_symlink("/proc/self/exe", ec);
     if (!ec)
-      candidates.push_back((binary.parent_path() / "../share/auditrelay/elastic").lexically_normal());
+      candidates.push_back(
+          (binary.parent_path() / "../share/auditrelay/elastic").lexically_normal());
     candidates.emplace_back(AUDITRELAY_ELASTIC_ASSETS_DIR);
   }
   std::string tried;
@@ -105,14 +106,14 @@ rapidjson::Document load_asset(const fs::path& file, const std::string& dataset)
   std::stringstream text;
   text << in.rdbuf();
   if (!in) throw SetupError("cannot read " + file.string());
-  std::string json = replace_all(replace_all(text.str(), "@DATASET@", dataset), "@VERSION@",
-                                 AUDITRELAY_VERSION);
+  std::string json =
+      replace_all(replace_all(text.str(), "@DATASET@", dataset), "@VERSION@", AUDITRELAY_VERSION);
   rapidjson::Document doc;
   doc.Parse(json.data(), json.size());
   if (doc.HasParseError() || !doc.IsObject()) {
     throw SetupError(file.string() + ": not a JSON object (at byte " +
-                     std::to_string(doc.GetErrorOffset()) +
-                     ": " + rapidjson::GetParseError_En(doc.GetParseError()) + ")");
+                     std::to_string(doc.GetErrorOffset()) + ": " +
+                     rapidjson::GetParseError_En(doc.GetParseError()) + ")");
   }
   return doc;
 }
@@ -249,10 +250,11 @@ class Cluster {
       : hosts_(output.settings.strings("hosts")),
         headers_(json_headers(output.settings)),
         secrets_(secrets_of(output.settings, headers_)) {
+    delivery::HttpClientOptions options =
+        delivery::delivery_options(output.settings, state_dir).http;
     if (int rc = uv_loop_init(&loop_); rc != 0)
       throw SetupError(std::string("cannot start an event loop: ") + uv_strerror(rc));
-    client_ = std::make_unique<delivery::HttpClient>(
-        &loop_, delivery::delivery_options(output.settings, state_dir).http);
+    client_ = std::make_unique<delivery::HttpClient>(&loop_, std::move(options));
   }
   ~Cluster() {
     client_.reset();
@@ -267,19 +269,19 @@ class Cluster {
   // Answers with any status; throws SetupError when no host answers.
   HttpResponse request(const std::string& method, const std::string& path,
                        const std::string& body = "") {
-    if (!host_.empty()) {
-      HttpResponse r = send(host_, method, path, body);
-      if (r.status == 0) throw SetupError(host_ + ": no answer to " + method + " " + path + ": " +
-                                          redact(r.error));
+    if (!base_url_.empty()) {
+      HttpResponse r = send(base_url_, method, path, body);
+      if (r.status == 0)
+        throw SetupError(host_ + ": no answer to " + method + " " + path + ": " + redact(r.error));
       return r;
     }
     std::string errors;
     for (const std::string& url : hosts_) {
-      HttpResponse r = send(display_url(url), method, path, body, url);
+      HttpResponse r = send(url, method, path, body);
       // 502-504: a proxy in front of a node that is down, as the output judges it too.
       if (r.status != 0 && r.status != 502 && r.status != 503 && r.status != 504) {
-        host_ = display_url(url);
         base_url_ = url;
+        host_ = display_url(url);
         return r;
       }
       errors += (errors.empty() ? "" : "; ") + display_url(url) + ": " +
@@ -296,9 +298,8 @@ class Cluster {
   }
 
  private:
-  HttpResponse send(const std::string& shown, const std::string& method, const std::string& path,
-                    const std::string& body, std::string url = "") {
-    if (url.empty()) url = base_url_;
+  HttpResponse send(std::string url, const std::string& method, const std::string& path,
+                    const std::string& body) {
     while (!url.empty() && url.back() == '/')
       url.pop_back();
     delivery::HttpRequest request;
@@ -316,7 +317,7 @@ class Cluster {
       // The client's timer or sockets keep the loop alive until the callback has run.
       if (uv_run(&loop_, UV_RUN_ONCE) == 0 && !done) {
         std::cerr << "auditrelay: broken invariant: the HTTP client stopped without answering "
-                  << method << " " << shown << path << "\n";
+                  << method << " " << display_url(url) << path << "\n";
         std::abort();
       }
     }
@@ -326,8 +327,8 @@ class Cluster {
   std::vector<std::string> hosts_;
   std::vector<std::string> headers_;
   std::vector<std::string> secrets_;
-  std::string host_;      // for messages; empty until a host answered
-  std::string base_url_;  // as configured
+  std::string base_url_;  // the host that answered first, as configured; empty until then
+  std::string host_;      // the same for messages
   uv_loop_t loop_{};
   std::unique_ptr<delivery::HttpClient> client_;
 };
@@ -348,8 +349,7 @@ class Cluster {
     throw SetupError(cluster.host() + " denied " + what + " (403): the credentials need the " +
                      privilege + " cluster privilege (" + reason + ")");
   }
-  if (r.status == 400)
-    throw SetupError(cluster.host() + " rejected " + what + " (400): " + reason);
+  if (r.status == 400) throw SetupError(cluster.host() + " rejected " + what + " (400): " + reason);
   throw SetupError(cluster.host() + " answered " + status + " to " + what + ": " + reason);
 }
 

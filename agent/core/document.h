@@ -23,7 +23,25 @@ class DocumentBatch {
     data_.append(id);
     data_.append(index);
     data_.append(json);
+    bytes_ += id.size() + index.size() + json.size();
     entries_.push_back(e);
+  }
+  // Room for `count` more documents of `bytes` in all, so that filling a large batch does not
+  // copy it over and over as it grows.
+  void reserve(size_t bytes, size_t count) {
+    data_.reserve(data_.size() + bytes);
+    entries_.reserve(entries_.size() + count);
+  }
+  // Takes `data` as the batch's bytes (the batch must be empty); documents already laid out in
+  // it as id, index, json are then added with add_in_place(), without a copy.
+  void adopt(std::string data) {
+    data_ = std::move(data);
+    entries_.clear();
+    bytes_ = 0;
+  }
+  void add_in_place(size_t offset, uint32_t id_size, uint32_t index_size, size_t json_size) {
+    entries_.push_back(Entry{offset, id_size, index_size, json_size});
+    bytes_ += id_size + index_size + json_size;
   }
   DocumentView operator[](size_t i) const {
     const Entry& e = entries_[i];
@@ -33,10 +51,11 @@ class DocumentBatch {
   }
   size_t size() const { return entries_.size(); }
   bool empty() const { return entries_.empty(); }
-  size_t bytes() const { return data_.size(); }
+  size_t bytes() const { return bytes_; }  // of ids, targets and documents
   void clear() {
     data_.clear();
     entries_.clear();
+    bytes_ = 0;
   }
 
  private:
@@ -47,6 +66,7 @@ class DocumentBatch {
     size_t json_size;
   };
   std::string data_;
+  size_t bytes_ = 0;
   std::vector<Entry> entries_;
 };
 

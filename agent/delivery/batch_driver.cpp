@@ -136,6 +136,7 @@ void BatchDriver::read_into(std::unique_ptr<Batch> batch, bool flush_now) {
           if (b.docs.empty()) {
             b.docs = std::move(frame->documents);
           } else {
+            b.docs.reserve(frame->documents.bytes(), frame->documents.size());
             for (size_t i = 0; i < frame->documents.size(); ++i) {
               DocumentView d = frame->documents[i];
               b.docs.add(d.id, d.index, d.json);
@@ -161,8 +162,12 @@ void BatchDriver::read_into(std::unique_ptr<Batch> batch, bool flush_now) {
           part_bytes += d.json.size();
         }
         if (!part.items.empty()) b.parts.push_back(std::move(part));
-        for (Part& p : b.parts)
-          p.body = std::make_shared<const std::string>(output_->encode(b.docs, p.items));
+        // The first request is encoded here; the others when their turn comes, so a large
+        // batch does not hold every body at once.
+        if (!b.parts.empty()) {
+          Part& first = b.parts.front();
+          first.body = std::make_shared<const std::string>(output_->encode(b.docs, first.items));
+        }
         job->ready = true;
       },
       [this, job](const std::string& error) {

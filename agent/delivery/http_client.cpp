@@ -357,8 +357,12 @@ std::string CurlMulti::prepare(Transfer& t, const HttpRequest& request) {
   if (body == nullptr && (method == "POST" || method == "PUT" || method == "PATCH")) body = "";
   curl_off_t body_size = t.body ? static_cast<curl_off_t>(t.body->size()) : 0;
 
-  for (const std::string& h : request.headers)
+  for (const std::string& h : request.headers) {
+    // curl sends header lines as given: a line break would smuggle in another header (or
+    // request). The message names no value, which may be a credential.
+    if (h.find_first_of("\r\n") != std::string::npos) return "a header contains a line break";
     if (!append(t.headers, h)) return "out of memory";
+  }
   // curl would wait for "100 Continue" before a large body: a round trip for nothing, and
   // a second's stall with servers that never send it.
   if (!append(t.headers, "Expect:")) return "out of memory";

@@ -37,7 +37,8 @@ class ElasticsearchOutput : public delivery::BatchOutput {
   std::string encode(const DocumentBatch& batch, std::span<const uint32_t> items) override {
     std::string body;
     elasticsearch::append_bulk_body(batch, items, index_, body);
-    return gzip_ ? delivery::gzip_compress(body) : body;
+    if (gzip_) return delivery::gzip_compress(body);
+    return body;
   }
 
   void send(std::shared_ptr<const std::string> body, size_t count,

@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # Benchmarks of the auditrelay agent. See tests/bench/README.md.
 #
-#   bash tests/bench/run.sh BUILD_DIR [--records N] [--repeat R] [--keep]
+#   bash tests/bench/run.sh BUILD_DIR [--records N] [--repeat R] [--keep] [--only NAME[,NAME]]
 #
-# BUILD_DIR is a build tree (Release) holding `auditrelay` and tests/bench/'s tools. Every scenario
-# runs over N generated records (default 1,000,000); the table goes to stdout and the results to
+# BUILD_DIR is a build tree (Release) holding `auditrelay` and tests/bench/'s tools (and
+# tests/fakes/fake_elasticsearch for the elasticsearch scenario). Every scenario runs over N
+# generated records (default 1,000,000); the table goes to stdout and the results to
 # BUILD_DIR/bench-results.json. Generated data lives in a temporary directory under BUILD_DIR,
-# removed at the end unless --keep. Needs bash, coreutils and awk only (no network, no python).
+# removed at the end unless --keep. --only runs some scenarios: normalize, tail-file, buffer,
+# tail-elasticsearch. Needs bash, coreutils and awk only (no python; the fake Elasticsearch
+# listens on 127.0.0.1 and is driven through bash's /dev/tcp).
 set -euo pipefail
 
 usage() {
-  echo "usage: $0 BUILD_DIR [--records N] [--repeat R] [--keep]" >&2
+  echo "usage: $0 BUILD_DIR [--records N] [--repeat R] [--keep] [--only NAME[,NAME]]" >&2
+  echo "  scenarios (for --only): $all_scenarios" >&2
   exit 2
 }
 
@@ -18,6 +22,8 @@ die() {
   echo "bench: FAILED: $*" >&2
   exit 1
 }
+
+all_scenarios="normalize tail-file buffer tail-elasticsearch"
 
 # ------------------------------------------------------------------------------------------------
 # Arguments
@@ -28,6 +34,7 @@ shift
 records=1000000
 repeat=1
 keep=0
+only=""
 while [ $# -gt 0 ]; do
   case $1 in
     --records) [ $# -ge 2 ] || usage; records=$2; shift 2 ;;
@@ -35,12 +42,29 @@ while [ $# -gt 0 ]; do
     --repeat) [ $# -ge 2 ] || usage; repeat=$2; shift 2 ;;
     --repeat=*) repeat=${1#*=}; shift ;;
     --keep) keep=1; shift ;;
+    --only) [ $# -ge 2 ] || usage; only=$2; shift 2 ;;
+    --only=*) only=${1#*=}; shift ;;
     -h|--help) usage ;;
     *) echo "bench: unknown argument: $1" >&2; usage ;;
   esac
 done
 [[ $records =~ ^[1-9][0-9]*$ ]] || die "--records must be a positive integer, not '$records'"
 [[ $repeat =~ ^[1-9][0-9]*$ ]] || die "--repeat must be a positive integer, not '$repeat'"
+scenarios=$all_scenarios
+if [ -n "$only" ]; then
+  scenarios=""
+  IFS=, read -r -a only_names <<<"$only"
+  for name in "${only_names[@]}"; do
+    [[ " $all_scenarios " == *" $name "* ]] ||
+      die "--only: unknown scenario '$name' (choose from: ${all_scenarios// /, })"
+    [[ " $scenarios " == *" $name "* ]] || scenarios="${scenarios:+$scenarios }$name"
+  done
+  [ -n "$scenarios" ] || die "--only needs at least one scenario name"
+fi
+# selected NAME: whether scenario NAME runs.
+selected() {
+  [[ " $scenarios " == *" $1 "* ]]
+}
 
 [ -d "$build_arg" ] || die "build directory $build_arg does not exist"
 build_dir=$(cd "$build_arg" && pwd)
@@ -49,6 +73,10 @@ generator=$build_dir/tests/bench/auditrelay_bench_generate
 rusage_helper=$build_dir/tests/bench/auditrelay_bench_rusage
 [ -x "$agent" ] || die "$agent is missing (build the 'auditrelay' target)"
 [ -x "$generator" ] || die "$generator is missing (build with -DAUDITRELAY_BUILD_TESTS=ON)"
+fake_es=$build_dir/tests/fakes/fake_elasticsearch
+if selected tail-elasticsearch; then
+  [ -x "$fake_es" ] || die "$fake_es is missing (build the 'fake_elasticsearch' target)"
+fi
 
 build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$build_dir/CMakeCache.txt" 2>/dev/null || true)
 if [ "$build_type" != "Release" ]; then
@@ -74,14 +102,16 @@ case $timer in
 esac
 
 # measure STDOUT_FILE STDERR_FILE CMD...: runs CMD once; sets m_wall m_user m_sys m_rss_kib
-# m_exit from the OS' accounting of CMD's process (children included, none expected).
+# m_exit from the OS' accounting of CMD's process (children included, none expected), and
+# m_oublock (ru_oublock: 512-byte units the kernel charged CMD for writing to block devices) with
+# GNU time only, else empty.
 measure() {
   local out=$1 err=$2 report
   shift 2
   report=$work/report.txt
   if [ "$timer" = gnu ]; then
     local t0=${EPOCHREALTIME:-} t1
-    "$gnu_time" -o "$report" -f 'wall_s=%e user_s=%U sys_s=%S maxrss_kib=%M exit=%x' \
+    "$gnu_time" -o "$report" -f 'wall_s=%e user_s=%U sys_s=%S maxrss_kib=%M oublock=%O exit=%x' \
       "$@" >"$out" 2>"$err" || true
     t1=${EPOCHREALTIME:-}
     # GNU time prints whole centiseconds; the shell's clock is finer (bash 5).
@@ -101,6 +131,7 @@ measure() {
   m_sys=$(sed -n 's/.*sys_s=\([0-9.]*\).*/\1/p' <<<"$line")
   m_rss_kib=$(sed -n 's/.*maxrss_kib=\([0-9]*\).*/\1/p' <<<"$line")
   m_exit=$(sed -n 's/.*exit=\([0-9]*\).*/\1/p' <<<"$line")
+  m_oublock=$(sed -n 's/.*oublock=\([0-9]*\).*/\1/p' <<<"$line")
   [ -n "$m_wall" ] && [ -n "$m_user" ] && [ -n "$m_sys" ] && [ -n "$m_rss_kib" ] &&
     [ -n "$m_exit" ] || die "could not read the resource report: $(cat "$report")"
 }
@@ -109,7 +140,13 @@ measure() {
 # Work directory and data
 
 work=$(mktemp -d "$build_dir/bench-data.XXXXXX")
+fake_pid=""  # the fake Elasticsearch while the elasticsearch scenario runs
 cleanup() {
+  if [ -n "$fake_pid" ]; then
+    kill -TERM "$fake_pid" 2>/dev/null || true
+    wait "$fake_pid" 2>/dev/null || true
+    fake_pid=""
+  fi
   if [ "$keep" = 1 ]; then
     echo "bench: generated data kept in $work" >&2
   else
@@ -132,7 +169,7 @@ fi
 
 echo "Machine: $ncpu CPUs ($cpu_model), ${mem_mib} MiB RAM, Linux $kernel. auditrelay" \
   "${version:-?} (${build_type:-?} build, source $commit), $records records per scenario," \
-  "best wall time of $repeat run(s); agent resources measured by" \
+  "best wall time of $repeat run(s)${only:+, scenarios: ${scenarios// /, }}; agent resources measured by" \
   "$([ "$timer" = gnu ] && echo "GNU time ($gnu_time)" || echo "auditrelay_bench_rusage (wait4)")." \
   "Data in $work."
 echo
@@ -145,14 +182,22 @@ generate() {
   sed 's/^/  generated /' "$work/generate.err" >&2
 }
 
-echo "bench: generating $records records of each schema..." >&2
+# Every scenario reads policy_gateway records; only normalize reads governance_audit ones.
 pg_file=$work/policy_gateway.jsonl
 ga_file=$work/governance_audit.jsonl
-generate policy_gateway "$pg_file"
-generate governance_audit "$ga_file"
+check_pairs=("policy_gateway:$pg_file")
+if selected normalize; then
+  echo "bench: generating $records records of each schema..." >&2
+  generate policy_gateway "$pg_file"
+  generate governance_audit "$ga_file"
+  check_pairs+=("governance_audit:$ga_file")
+else
+  echo "bench: generating $records policy_gateway records..." >&2
+  generate policy_gateway "$pg_file"
+fi
 
 # A quick correctness check before timing anything: the first records must all normalize.
-for pair in "policy_gateway:$pg_file" "governance_audit:$ga_file"; do
+for pair in "${check_pairs[@]}"; do
   schema=${pair%%:*}
   file=${pair#*:}
   n=$( (head -n 1000 "$file" | "$agent" normalize --schema "$schema" 2>"$work/check.err" || true) | wc -l)
@@ -164,20 +209,26 @@ done
 # ------------------------------------------------------------------------------------------------
 # Scenarios. Each sets r_* from its best run (lowest wall time).
 
-results=()  # one "name|records|bytes|wall|user|sys|rss_kib" per scenario
+# One "name|records|bytes|wall|user|sys|rss_kib[|extra]" per scenario; extra, when present, is
+# more JSON members for that scenario ("key": value, ...).
+results=()
+notes=()  # lines printed under the table
 
-# record_run NAME BYTES: keeps the measured run if it is the best so far.
+# record_best: keeps the measured run if it is the best so far (then r_new=1, else 0).
 best_wall=""
 record_best() {
+  r_new=0
   if [ -z "$best_wall" ] || awk -v a="$m_wall" -v b="$best_wall" 'BEGIN { exit !(a < b) }'; then
     best_wall=$m_wall
     r_wall=$m_wall r_user=$m_user r_sys=$m_sys r_rss=$m_rss_kib
+    r_new=1
   fi
 }
 
+# add_result NAME BYTES [EXTRA_JSON]
 add_result() {
-  local name=$1 bytes=$2
-  results+=("$name|$records|$bytes|$r_wall|$r_user|$r_sys|$r_rss")
+  local name=$1 bytes=$2 extra=${3:-}
+  results+=("$name|$records|$bytes|$r_wall|$r_user|$r_sys|$r_rss${extra:+|$extra}")
   best_wall=""
 }
 
@@ -268,10 +319,154 @@ bench_buffer() {
   rm -f "$docs"
 }
 
-bench_normalize policy_gateway "$pg_file"
-bench_normalize governance_audit "$ga_file"
-bench_tail_file
-bench_buffer
+# (e): tail input → disk buffer (zstd, sync: batch) → elasticsearch output, `run --once`, into
+# tests/fakes' fake_elasticsearch (started once, reset before every run). The fake must have
+# indexed exactly N documents, every item answered 201. The fake's own CPU time (from
+# /proc/PID/stat) is reported per document, to tell whether the sink, not the agent, was the limit.
+
+# fake_http METHOD PATH: one request to the fake's control port; prints the response body.
+fake_http() {
+  local method=$1 path=$2 response status
+  exec 3<>"/dev/tcp/127.0.0.1/$fake_control_port" ||
+    die "cannot connect to the fake Elasticsearch's control port $fake_control_port"
+  printf '%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n' \
+    "$method" "$path" >&3
+  response=$(timeout 30 cat <&3 || true)
+  exec 3<&-
+  status=${response%%$'\r'*}
+  [[ $status == "HTTP/1.1 200"* ]] ||
+    die "fake Elasticsearch: $method $path answered '${status:-nothing}': ${response#*$'\r\n\r\n'}"
+  printf '%s\n' "${response#*$'\r\n\r\n'}"
+}
+
+# proc_cpu_ticks PID: user + system CPU time of PID so far, in clock ticks (/proc/PID/stat
+# fields 14 and 15; the command name, field 2, may hold spaces, so count from its ')').
+proc_cpu_ticks() {
+  local stat
+  stat=$(<"/proc/$1/stat") || die "cannot read /proc/$1/stat (did the fake Elasticsearch die?)"
+  stat=${stat##*) }
+  local -a f
+  read -r -a f <<<"$stat"
+  echo $((f[11] + f[12]))
+}
+
+start_fake_es() {
+  local port_file=$work/fake_es.port i
+  rm -f "$port_file"
+  "$fake_es" --port-file "$port_file" --exit-with-parent \
+    >"$work/fake_es.out" 2>"$work/fake_es.err" &
+  fake_pid=$!
+  for ((i = 0; i < 200; i++)); do
+    [ -s "$port_file" ] && break
+    kill -0 "$fake_pid" 2>/dev/null ||
+      die "fake_elasticsearch exited at start: $(tail -n 5 "$work/fake_es.err")"
+    sleep 0.05
+  done
+  [ -s "$port_file" ] || die "fake_elasticsearch wrote no port file within 10 s"
+  read -r fake_port fake_control_port <"$port_file"
+  [[ $fake_port =~ ^[0-9]+$ && $fake_control_port =~ ^[0-9]+$ ]] ||
+    die "fake_elasticsearch's port file holds '$(cat "$port_file")'"
+}
+
+bench_tail_elasticsearch() {
+  local i dir cfg dead_letter rejected stats indexed by_status others t0 t1 clk_tck
+  local sink_us agent_us r_sink_us="" r_disk="" disk extra
+  echo "bench: tail -> buffer -> elasticsearch..." >&2
+  clk_tck=$(getconf CLK_TCK)
+  start_fake_es
+  for ((i = 0; i < repeat; i++)); do
+    dir=$work/tail-es
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    ln "$pg_file" "$dir/input.jsonl" 2>/dev/null || cp "$pg_file" "$dir/input.jsonl"
+    cfg=$dir/auditrelay.yaml
+    dead_letter=$dir/state/dead_letter.ndjson  # the default place
+    cat >"$cfg" <<EOF
+service:
+  log_level: warn
+  storage: {path: "$dir/state", sync: batch}
+pipeline:
+  normalize: {dataset: policy_gateway.audit, namespace: bench}
+  inputs:
+    - type: tail
+      paths: ["$dir/input.jsonl"]
+      read_from_head: true
+      schema: policy_gateway
+  outputs:
+    - name: es
+      type: elasticsearch
+      hosts: ["http://127.0.0.1:$fake_port"]
+EOF
+    fake_http POST /_fake/reset >/dev/null
+    t0=$(proc_cpu_ticks "$fake_pid")
+    measure "$dir/run.out" "$dir/run.err" "$agent" run -c "$cfg" --once
+    t1=$(proc_cpu_ticks "$fake_pid")
+    stats=$(fake_http GET /_fake/stats)
+    if [ "$m_exit" != 0 ]; then
+      echo "--- fake Elasticsearch stats ---" >&2
+      echo "$stats" >&2
+      echo "--- auditrelay run stderr (last 20 lines) ---" >&2
+      tail -n 20 "$dir/run.err" >&2 || true
+      [ -s "$dir/run.err" ] || echo "(empty)" >&2
+      die "auditrelay run -c $cfg --once exited with $m_exit"
+    fi
+    indexed=$(sed -n 's/.*"indexed":\([0-9]*\).*/\1/p' <<<"$stats")
+    by_status=$(sed -n 's/.*"items_by_status":{\([^}]*\)}.*/\1/p' <<<"$stats")
+    others=$(awk -v RS=, 'NF && $0 !~ /^[[:space:]]*"201":/ { n++ } END { print n + 0 }' <<<"$by_status")
+    rejected=0
+    [ -f "$dead_letter" ] && rejected=$(wc -l <"$dead_letter")
+    if [ "$indexed" != "$records" ] || [ "$others" -ne 0 ]; then
+      if [ "$rejected" -ne 0 ]; then
+        echo "--- dead letters (first 3 of $rejected) ---" >&2
+        head -n 3 "$dead_letter" | cut -c 1-400 >&2
+      fi
+      echo "--- fake Elasticsearch stats ---" >&2
+      echo "$stats" >&2
+      echo "--- auditrelay run stderr (last 20 lines) ---" >&2
+      tail -n 20 "$dir/run.err" >&2 || true
+      [ -s "$dir/run.err" ] || echo "(empty)" >&2
+      die "tail -> buffer -> elasticsearch: the fake indexed ${indexed:-?} documents (expected" \
+        "exactly $records), items by status {${by_status}} (expected only \"201\"), $rejected" \
+        "dead letters (use --keep to inspect)"
+    fi
+    sink_us=$(awk -v t="$((t1 - t0))" -v hz="$clk_tck" -v n="$records" \
+      'BEGIN { printf "%.2f", t * 1e6 / hz / n }')
+    agent_us=$(awk -v u="$m_user" -v s="$m_sys" -v n="$records" \
+      'BEGIN { printf "%.2f", (u + s) * 1e6 / n }')
+    echo "  sink: $sink_us CPU-µs per document (the agent: $agent_us)" >&2
+    if awk -v a="$sink_us" -v b="$agent_us" 'BEGIN { exit !(a * 3 > b) }'; then
+      echo "  bench: warning: the sink used more than a third of the agent's CPU per document:" \
+        "sink-bound? (the figures may describe the fake more than the agent)" >&2
+    fi
+    disk=""
+    if [ -n "$m_oublock" ]; then
+      disk=$(awk -v b="$m_oublock" -v n="$records" 'BEGIN { printf "%.1f", b * 512 / n }')
+    fi
+    record_best
+    if [ "$r_new" = 1 ]; then
+      r_sink_us=$sink_us r_disk=$disk
+    fi
+  done
+  fake_http GET /_fake/stats >"$work/fake_es.stats"  # for --keep
+  kill -TERM "$fake_pid" 2>/dev/null || true
+  wait "$fake_pid" 2>/dev/null || true
+  fake_pid=""
+  extra="\"sink_cpu_us_per_record\": $r_sink_us"
+  notes+=("tail -> buffer -> elasticsearch: the fake Elasticsearch used $r_sink_us CPU-µs per document")
+  if [ -n "$r_disk" ]; then
+    extra+=", \"disk_write_bytes_per_record\": $r_disk"
+    notes+=("tail -> buffer -> elasticsearch: the agent wrote $r_disk bytes per record to disk (buffer segments and state; the kernel's count, GNU time %O)")
+  fi
+  add_result "tail -> buffer -> elasticsearch" "$(stat -c %s "$pg_file")" "$extra"
+}
+
+if selected normalize; then
+  bench_normalize policy_gateway "$pg_file"
+  bench_normalize governance_audit "$ga_file"
+fi
+selected tail-file && bench_tail_file
+selected buffer && bench_buffer
+selected tail-elasticsearch && bench_tail_elasticsearch
 
 # ------------------------------------------------------------------------------------------------
 # Table and JSON
@@ -288,9 +483,9 @@ export BENCH_JSON_MACHINE="{\"nproc\": $ncpu, \"cpu_model\": $(json_string "$cpu
 export BENCH_JSON_META="\"version\": $(json_string "$version"), \"commit\": $(json_string "$commit"), \"build_type\": $(json_string "$build_type"), \"timer\": $(json_string "$timer"), \"records\": $records, \"repeat\": $repeat, \"date\": $(json_string "$(date -u +%Y-%m-%dT%H:%M:%SZ)")"
 printf '%s\n' "${results[@]}" | awk -F'|' -v json="$results_file.tmp" '
   BEGIN {
-    fmt = "%-28s %10s %9s %12s %9s %11s %6s %9s\n"
+    fmt = "%-31s %10s %9s %12s %9s %11s %6s %9s\n"
     printf fmt, "scenario", "records", "wall s", "records/s", "MiB/s", "CPU us/rec", "CPU %", "RSS MiB"
-    printf fmt, "----------------------------", "----------", "---------", "------------",
+    printf fmt, "-------------------------------", "----------", "---------", "------------",
            "---------", "-----------", "------", "---------"
     printf "{\n  \"machine\": %s,\n  %s,\n  \"scenarios\": [", ENVIRON["BENCH_JSON_MACHINE"], ENVIRON["BENCH_JSON_META"] > json
   }
@@ -298,11 +493,15 @@ printf '%s\n' "${results[@]}" | awk -F'|' -v json="$results_file.tmp" '
     name = $1; n = $2; bytes = $3; wall = $4; cpu = $5 + $6; rss = $7 / 1024
     if (wall <= 0) wall = 0.000001
     rate = n / wall; mibs = bytes / 1048576 / wall; us = cpu * 1e6 / n; util = 100 * cpu / wall
-    printf "%-28s %10.0f %9.3f %12.0f %9.1f %11.2f %6.0f %9.1f\n", name, n, wall, rate, mibs, us, util, rss
-    printf "%s\n    {\"name\": \"%s\", \"records\": %.0f, \"input_bytes\": %.0f, \"wall_s\": %.6f, \"user_s\": %.6f, \"sys_s\": %.6f, \"records_per_s\": %.1f, \"input_mib_per_s\": %.2f, \"cpu_us_per_record\": %.3f, \"cpu_percent\": %.1f, \"peak_rss_mib\": %.1f}", (NR > 1 ? "," : ""), name, n, bytes, wall, $5, $6, rate, mibs, us, util, rss > json
+    printf "%-31s %10.0f %9.3f %12.0f %9.1f %11.2f %6.0f %9.1f\n", name, n, wall, rate, mibs, us, util, rss
+    printf "%s\n    {\"name\": \"%s\", \"records\": %.0f, \"input_bytes\": %.0f, \"wall_s\": %.6f, \"user_s\": %.6f, \"sys_s\": %.6f, \"records_per_s\": %.1f, \"input_mib_per_s\": %.2f, \"cpu_us_per_record\": %.3f, \"cpu_percent\": %.1f, \"peak_rss_mib\": %.1f%s}", (NR > 1 ? "," : ""), name, n, bytes, wall, $5, $6, rate, mibs, us, util, rss, ($8 != "" ? ", " $8 : "") > json
   }
   END { printf "\n  ]\n}\n" > json }
 '
 mv "$results_file.tmp" "$results_file"
+if [ ${#notes[@]} -gt 0 ]; then
+  echo
+  printf '%s\n' "${notes[@]}"
+fi
 echo
 echo "Results: $results_file"

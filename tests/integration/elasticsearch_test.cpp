@@ -67,7 +67,10 @@ bool indexed_reaches(FakeElasticsearch& es, uint64_t n, std::chrono::millisecond
   return wait_until([&] { return es.indexed() >= n; }, timeout);
 }
 
-int stop_agent(Process& agent) {
+// SIGTERM once the agent is up (before its handlers are installed a signal would just kill it).
+int stop_agent(Process& agent, const std::filesystem::path& stderr_file) {
+  wait_until([&] { return read_file(stderr_file).find("engine: started") != std::string::npos; },
+             seconds(10));
   agent.signal(SIGTERM);
   return agent.wait(seconds(30)).value_or(-1);
 }
@@ -82,7 +85,7 @@ TEST_CASE("elasticsearch: every record indexed once into its data stream") {
   write_gateway_records(dir / "in" / "audit.jsonl", n);
   auto agent = start_agent(dir);
   REQUIRE(indexed_reaches(es, n, seconds(60)));
-  CHECK(stop_agent(*agent) == 0);
+  CHECK(stop_agent(*agent, dir / "agent0.stderr") == 0);
   check_exactly_once(es, n);
   auto stats = es.stats();
   CHECK(stats["items_by_status"]["201"].GetUint64() == static_cast<uint64_t>(n));
@@ -96,7 +99,7 @@ TEST_CASE("elasticsearch: Retry-After: 2 is honoured, no attempt before it") {
   write_gateway_records(dir / "in" / "audit.jsonl", 100);
   auto agent = start_agent(dir);
   REQUIRE(indexed_reaches(es, 100, seconds(30)));
-  CHECK(stop_agent(*agent) == 0);
+  CHECK(stop_agent(*agent, dir / "agent0.stderr") == 0);
   auto requests = es.requests();
   REQUIRE(requests.IsArray());
   REQUIRE(requests.Size() >= 2);
@@ -117,7 +120,7 @@ TEST_CASE("elasticsearch: 30% of items answered 429 still index exactly N, resen
   write_gateway_records(dir / "in" / "audit.jsonl", n);
   auto agent = start_agent(dir);
   REQUIRE(indexed_reaches(es, n, seconds(90)));
-  CHECK(stop_agent(*agent) == 0);
+  CHECK(stop_agent(*agent, dir / "agent0.stderr") == 0);
   check_exactly_once(es, n);
   auto stats = es.stats();
   const auto& by_status = stats["items_by_status"];
@@ -144,7 +147,7 @@ TEST_CASE("elasticsearch: a mapping error is dead-lettered and does not hold bac
   REQUIRE(indexed_reaches(es, 49, seconds(30)));
   const auto dead_letter = dir / "state" / "outputs" / "es" / "dead_letter.ndjson";
   REQUIRE(wait_until([&] { return !read_lines(dead_letter).empty(); }, seconds(10)));
-  CHECK(stop_agent(*agent) == 0);
+  CHECK(stop_agent(*agent, dir / "agent0.stderr") == 0);
   auto lines = read_lines(dead_letter);
   REQUIRE(lines.size() == 1);
   CHECK(lines[0].find(R"("id":"rec-7")") != std::string::npos);
@@ -173,7 +176,7 @@ TEST_CASE("elasticsearch: kill -9 at random moments of a 200,000-record run: exa
   }
   auto agent = start_agent(dir, 99);
   REQUIRE(indexed_reaches(es, n, seconds(120)));
-  CHECK(stop_agent(*agent) == 0);
+  CHECK(stop_agent(*agent, dir / "agent99.stderr") == 0);
   check_exactly_once(es, n);
   auto stats = es.stats();
   const auto& by_status = stats["items_by_status"];
@@ -190,9 +193,118 @@ TEST_CASE("elasticsearch: a receiver down for 60 s, then back: everything delive
   write_gateway_records(dir / "in" / "audit.jsonl", n);
   auto agent = start_agent(dir);
   REQUIRE(indexed_reaches(es, n, seconds(120)));
-  CHECK(stop_agent(*agent) == 0);
+  CHECK(stop_agent(*agent, dir / "agent0.stderr") == 0);
   check_exactly_once(es, n);
   std::string log = read_file(dir / "agent0.stderr");
   CHECK(log.find("delivery failing") != std::string::npos);
   CHECK(log.find("delivering again") != std::string::npos);
+}
+
+TEST_CASE("elasticsearch: gzip bodies, and a dead host beside a live one loses nothing") {
+  TempDir dir;
+  FakeElasticsearch es(dir.path());
+  TailToFile c;
+  // Port 1 refuses connections: that host is set aside and the live one takes the traffic.
+  c.output_yaml =
+      "    - name: es\n"
+      "      type: elasticsearch\n"
+      "      hosts: [\"http://127.0.0.1:1\", \"" +
+      es.url() +
+      "\"]\n"
+      "      compression: gzip\n"
+      "      batch: {max_records: 200, flush_interval: 50ms}\n"
+      "      retry: {initial: 20ms, max: 200ms}\n";
+  write_tail_to_file_config(dir, c);
+  const int n = 3'000;
+  write_gateway_records(dir / "in" / "audit.jsonl", n);
+  auto agent = start_agent(dir);
+  REQUIRE(indexed_reaches(es, n, seconds(60)));
+  CHECK(stop_agent(*agent, dir / "agent0.stderr") == 0);
+  check_exactly_once(es, n);
+  auto requests = es.requests();
+  REQUIRE(requests.Size() > 0);
+  CHECK(requests[0]["gzip"].GetBool());
+}
+
+TEST_CASE("elasticsearch: refused credentials are reported once, the records wait, then flow") {
+  TempDir dir;
+  // base64("ingest:right-key")
+  FakeElasticsearch es(dir.path(), {"--api-key", "aW5nZXN0OnJpZ2h0LWtleQ=="});
+  TailToFile c;
+  auto output = [&](const std::string& key) {
+    return "    - name: es\n"
+           "      type: elasticsearch\n"
+           "      hosts: [\"" +
+           es.url() +
+           "\"]\n"
+           "      api_key: \"" +
+           key +
+           "\"\n"
+           "      retry: {initial: 10ms, max: 50ms}\n";
+  };
+  c.output_yaml = output("ingest:wrong-key");
+  write_tail_to_file_config(dir, c);
+  write_gateway_records(dir / "in" / "audit.jsonl", 100);
+  auto agent = start_agent(dir);
+  REQUIRE(wait_until([&] {
+    auto stats = es.stats();
+    const auto& by_status = stats["requests_by_status"];
+    return by_status.HasMember("401") && by_status["401"].GetUint64() >= 5;
+  }));
+  CHECK(stop_agent(*agent, dir / "agent0.stderr") == 0);
+  std::string log = read_file(dir / "agent0.stderr");
+  size_t first = log.find("refused the credentials");
+  REQUIRE(first != std::string::npos);
+  CHECK(log.find("refused the credentials", first + 1) == std::string::npos);  // once per streak
+  CHECK(log.find("wrong-key") == std::string::npos);
+  CHECK(es.indexed() == 0);
+
+  c.output_yaml = output("ingest:right-key");
+  write_tail_to_file_config(dir, c);
+  auto again = start_agent(dir, 1);
+  REQUIRE(indexed_reaches(es, 100, seconds(30)));
+  CHECK(stop_agent(*again, dir / "agent1.stderr") == 0);
+  check_exactly_once(es, 100);
+}
+
+TEST_CASE("elasticsearch: check masks credentials and refuses unusable settings with their place") {
+  TempDir dir;
+  auto config = [&](const std::string& output_lines) {
+    TailToFile c;
+    c.output_yaml =
+        "    - name: es\n"
+        "      type: elasticsearch\n" +
+        output_lines;
+    return write_tail_to_file_config(dir, c);
+  };
+  auto good = config(
+      "      hosts: [\"https://es.example:9200\"]\n"
+      "      api_key: \"ingest:s3cr3t-value\"\n");
+  Result ok = run_agent({"check", "-c", good.string()}, dir.path());
+  CHECK(ok.exit_code == 0);
+  CHECK((ok.out + ok.err).find("s3cr3t-value") == std::string::npos);
+
+  struct Bad {
+    std::string lines;
+    std::string message;
+  };
+  for (const Bad& bad : {
+           Bad{"      hosts: [\"es.example:9200\"]\n", "is not an http:// or https:// URL"},
+           Bad{"      hosts: [\"http://es:9200\"]\n      api_key: a:b\n      bearer: t\n",
+               "set one of api_key, user/password or bearer"},
+           Bad{"      hosts: [\"http://es:9200\"]\n      user: u\n", "go together"},
+           Bad{"      hosts: [\"http://es:9200\"]\n      index: Audit\n", "not a valid index name"},
+           Bad{"      hosts: [\"http://es:9200\"]\n      concurrency: 0\n", "between 1 and 64"},
+           Bad{"      hosts: [\"http://es:9200\"]\n      retry: {statuses: [42x]}\n",
+               "is not an HTTP status"},
+           Bad{"      hosts: [\"http://es:9200\"]\n      compression: brotli\n",
+               "one of [none, gzip]"},
+       }) {
+    CAPTURE(bad.lines);
+    Result r = run_agent({"check", "-c", config(bad.lines).string()}, dir.path());
+    CHECK(r.exit_code == 1);
+    CHECK(r.err.find(bad.message) != std::string::npos);
+    CHECK(r.err.find("agent.yaml:") != std::string::npos);
+    CHECK(r.err.find("pipeline.outputs[0].") != std::string::npos);
+  }
 }

@@ -1,6 +1,5 @@
-#include <zlib.h>
-
 #include <doctest/doctest.h>
+#include <zlib.h>
 
 #include <cstdint>
 #include <stdexcept>

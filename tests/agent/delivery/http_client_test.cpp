@@ -2,11 +2,12 @@
 // `openssl s_server` with certificates made at test time.
 #include "agent/delivery/http_client.h"
 
+#include <doctest/doctest.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <uv.h>
 #include <zlib.h>
-
-#include <doctest/doctest.h>
 
 #include <atomic>
 #include <chrono>
@@ -41,6 +42,7 @@ class TestLoop {
   TestLoop() {
     uv_loop_init(&loop_);
     uv_timer_init(&loop_, &watchdog_);
+    uv_prepare_init(&loop_, &check_done_);
   }
   ~TestLoop() {
     if (!finished_) CHECK(finish());
@@ -50,11 +52,23 @@ class TestLoop {
 
   uv_loop_t* get() { return &loop_; }
 
-  bool run_until(const std::function<bool()>& done, milliseconds timeout = seconds(20)) {
+  // `recheck` wakes the loop periodically, for a condition outside it (a file's content).
+  bool run_until(const std::function<bool()>& done, milliseconds timeout = seconds(20),
+                 milliseconds recheck = milliseconds(0)) {
     auto deadline = std::chrono::steady_clock::now() + timeout;
-    uv_timer_start(&watchdog_, [](uv_timer_t*) {}, static_cast<uint64_t>(timeout.count()), 0);
+    auto wake = static_cast<uint64_t>((recheck.count() > 0 ? recheck : timeout).count());
+    uv_timer_start(
+        &watchdog_, [](uv_timer_t*) {}, wake, wake);
+    // An event handled by a timer callback, before the poll phase of the same iteration,
+    // would otherwise leave uv_run() waiting in that poll for the next event: this checks
+    // right before polling, and makes the poll return at once when done.
+    check_done_.data = const_cast<std::function<bool()>*>(&done);
+    uv_prepare_start(&check_done_, [](uv_prepare_t* h) {
+      if ((*static_cast<std::function<bool()>*>(h->data))()) uv_stop(h->loop);
+    });
     while (!done() && std::chrono::steady_clock::now() < deadline)
       uv_run(&loop_, UV_RUN_ONCE);
+    uv_prepare_stop(&check_done_);
     uv_timer_stop(&watchdog_);
     return done();
   }
@@ -63,6 +77,7 @@ class TestLoop {
   bool finish() {
     finished_ = true;
     uv_close(reinterpret_cast<uv_handle_t*>(&watchdog_), nullptr);
+    uv_close(reinterpret_cast<uv_handle_t*>(&check_done_), nullptr);
     auto deadline = std::chrono::steady_clock::now() + seconds(10);
     while (uv_loop_alive(&loop_) != 0 && std::chrono::steady_clock::now() < deadline)
       uv_run(&loop_, UV_RUN_NOWAIT);
@@ -72,6 +87,7 @@ class TestLoop {
  private:
   uv_loop_t loop_{};
   uv_timer_t watchdog_{};
+  uv_prepare_t check_done_{};
   bool finished_ = false;
 };
 
@@ -177,10 +193,10 @@ TEST_CASE("a POST body arrives byte-exact, with the request's headers and no Exp
   });
   HttpClient client(loop.get(), {});
   std::string payload = binary_body(300'000);
-  auto response = fetch(loop, client,
-                        request("POST", url(*server, "/_bulk"), payload,
-                                {"Content-Type: application/x-ndjson",
-                                 "Authorization: ApiKey c2VjcmV0"}));
+  auto response =
+      fetch(loop, client,
+            request("POST", url(*server, "/_bulk"), payload,
+                    {"Content-Type: application/x-ndjson", "Authorization: ApiKey c2VjcmV0"}));
   CHECK(response.status == 201);
   CHECK(response.error.empty());
   CHECK(response.body == "created");
@@ -291,9 +307,8 @@ TEST_CASE("a request that takes longer than its timeout fails with a timeout") {
 
 TEST_CASE("a refused connection is an error") {
   TestLoop loop;
-  HttpServer server(loop.get(), [](const FakeRequest&, const HttpServer::Respond& respond) {
-    respond(ok());
-  });
+  HttpServer server(loop.get(),
+                    [](const FakeRequest&, const HttpServer::Respond& respond) { respond(ok()); });
   int port = server.listen("127.0.0.1", 0);
   server.stop_listening();  // nothing listens on `port` any more
   HttpClient client(loop.get(), {});
@@ -335,6 +350,38 @@ TEST_CASE("Retry-After and Content-Type are captured, whatever their case") {
   CHECK(response.body == "{\"error\":\"slow down\"}");
 }
 
+TEST_CASE("a caller may still ask for 100-continue; the final response's headers are kept") {
+  TestLoop loop;
+  Seen seen;
+  auto server = serve(seen, [](const FakeRequest&) {
+    FakeResponse r = ok();
+    r.status = 503;
+    r.headers = {{"Retry-After", "3"}, {"Content-Type", "text/plain"}};
+    return r;
+  });
+  HttpClient client(loop.get(), {});
+  auto response =
+      fetch(loop, client, request("POST", url(*server, "/"), "x", {"Expect: 100-continue"}));
+  CHECK(response.status == 503);
+  CHECK(response.retry_after == "3");
+  CHECK(response.content_type == "text/plain");
+  CHECK(seen.at(0).header("Expect") == "100-continue");
+}
+
+TEST_CASE("a header with a line break is refused, through the callback") {
+  TestLoop loop;
+  Seen seen;
+  auto server = serve(seen, [](const FakeRequest&) { return ok(); });
+  HttpClient client(loop.get(), {});
+  auto response = fetch(
+      loop, client,
+      request("POST", url(*server, "/"), "x", {"Authorization: Bearer t0ken\r\nX-Injected: 1"}));
+  CHECK(response.status == 0);
+  CHECK(contains(response.error, "line break"));
+  CHECK_FALSE(contains(response.error, "t0ken"));
+  CHECK(seen.count() == 0);
+}
+
 TEST_CASE("a redirect is returned, not followed") {
   TestLoop loop;
   Seen seen;
@@ -359,10 +406,9 @@ TEST_CASE("a gzip'd body inflates back to the original at the server") {
     payload += "{\"index\":{}}\n{\"message\":\"record " + std::to_string(i) + "\"}\n";
   std::string packed = gzip_compress(payload);
   CHECK(packed.size() < payload.size() / 4);
-  auto response = fetch(
-      loop, client,
-      request("POST", url(*server, "/_bulk"), packed,
-              {"Content-Type: application/x-ndjson", "Content-Encoding: gzip"}));
+  auto response = fetch(loop, client,
+                        request("POST", url(*server, "/_bulk"), packed,
+                                {"Content-Type: application/x-ndjson", "Content-Encoding: gzip"}));
   CHECK(response.status == 200);
   REQUIRE(seen.count() == 1);
   CHECK(seen.at(0).header("Content-Encoding") == "gzip");
@@ -472,41 +518,66 @@ Certificate make_certificate(const test::TempDir& dir, const std::string& name) 
   Certificate c{(dir / (name + ".crt")).string(), (dir / (name + ".key")).string()};
   test::Process req({openssl(), "req", "-x509", "-newkey", "ec", "-pkeyopt",
                      "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", c.key, "-out", c.cert,
-                     "-days", "2", "-subj", "/CN=" + name, "-addext",
-                     "subjectAltName=DNS:" + name},
+                     "-days", "2", "-subj", "/CN=" + name, "-addext", "subjectAltName=DNS:" + name},
                     dir / "req.out", dir / "req.err");
   INFO(test::read_file(dir / "req.err"));
   REQUIRE(req.wait(seconds(60)) == 0);
   return c;
 }
 
-// `openssl s_server -www`: a real TLS peer on an ephemeral port, answering a GET with a
-// status page. It prints "ACCEPT 127.0.0.1:<port>" once it listens, which gives the port.
+// `openssl s_server`: a real TLS peer on an ephemeral port. It prints "ACCEPT
+// 127.0.0.1:<port>" once it listens, which gives the port.
 class TlsServer {
  public:
-  TlsServer(const test::TempDir& dir, const std::vector<std::string>& args)
+  enum class Mode {
+    kStatusPage,    // -www: answers a GET with a status page
+    kPrintRequest,  // prints what it receives and never answers
+  };
+
+  TlsServer(const test::TempDir& dir, const std::vector<std::string>& args,
+            Mode mode = Mode::kStatusPage)
       : out_(dir / "s_server.out"), err_(dir / "s_server.err") {
-    std::vector<std::string> argv{openssl(), "s_server", "-www", "-accept", "127.0.0.1:0"};
+    std::vector<std::string> argv{openssl(), "s_server", "-accept", "127.0.0.1:0"};
     argv.insert(argv.end(), args.begin(), args.end());
-    process_ = std::make_unique<test::Process>(argv, out_, err_);
+    std::optional<std::filesystem::path> input;
+    if (mode == Mode::kStatusPage) {
+      argv.push_back("-www");
+    } else {
+      // Without -www, s_server sends what it reads from stdin and stops at its end: a FIFO
+      // held open here is an input that never ends (and never sends anything).
+      input = dir / "s_server.in";
+      REQUIRE(::mkfifo(input->c_str(), 0600) == 0);
+      fifo_ = ::open(input->c_str(), O_RDWR | O_NONBLOCK);
+      REQUIRE(fifo_ >= 0);
+    }
+    process_ = std::make_unique<test::Process>(argv, out_, err_, std::vector<std::string>{}, input);
     test::wait_until([&] { return read_port() != 0 || !process_->running(); }, seconds(60));
     INFO(test::read_file(err_));
     REQUIRE(port_ != 0);
   }
+  ~TlsServer() {
+    process_.reset();
+    if (fifo_ >= 0) ::close(fifo_);
+  }
+  TlsServer(const TlsServer&) = delete;
+  TlsServer& operator=(const TlsServer&) = delete;
+
+  int port() const { return port_; }
   std::string url() const { return "https://127.0.0.1:" + std::to_string(port_) + "/"; }
+  std::string output() const { return test::read_file(out_); }
 
  private:
   int read_port() {
-    std::string out = test::read_file(out_);
+    std::string out = output();
     auto at = out.find("ACCEPT 127.0.0.1:");
-    auto end = out.find('\n', at);
-    if (at == std::string::npos || end == std::string::npos) return 0;
+    if (at == std::string::npos || out.find('\n', at) == std::string::npos) return 0;
     port_ = std::atoi(out.c_str() + at + 17);
     return port_;
   }
 
   std::filesystem::path out_;
   std::filesystem::path err_;
+  int fifo_ = -1;
   std::unique_ptr<test::Process> process_;
   int port_ = 0;
 };
@@ -558,13 +629,33 @@ TEST_CASE("TLS: the host name is verified: the URL's, or server_name when set") 
   CHECK(tls_get(server.url(), tls).status == 200);
 }
 
+TEST_CASE("TLS: with server_name, the request still goes to the URL's host, Host unchanged") {
+  test::TempDir dir;
+  Certificate es = make_certificate(dir, "es.internal");
+  TlsServer server(dir, {"-cert", es.cert, "-key", es.key}, TlsServer::Mode::kPrintRequest);
+  TestLoop loop;
+  HttpClientOptions options;
+  options.tls.ca_file = es.cert;
+  options.tls.server_name = "es.internal";
+  HttpClient client(loop.get(), options);
+  bool answered = false;
+  client.send(request("GET", server.url() + "_cluster/health"),
+              [&](HttpResponse) { answered = true; });
+  REQUIRE(loop.run_until([&] { return contains(server.output(), "\r\n\r\n"); }, seconds(20),
+                         milliseconds(10)));
+  std::string received = server.output();
+  CHECK(contains(received, "GET /_cluster/health HTTP/1.1\r\n"));
+  CHECK(contains(received, "\r\nHost: 127.0.0.1:" + std::to_string(server.port()) + "\r\n"));
+  CHECK_FALSE(answered);  // and the client goes away with the request in flight
+}
+
 TEST_CASE("TLS: server_name is the name sent in SNI") {
   test::TempDir dir;
   Certificate es = make_certificate(dir, "es.internal");
   Certificate fallback = make_certificate(dir, "fallback.internal");
   // s_server presents es.internal's certificate only to a client whose SNI says es.internal.
-  TlsServer server(dir, {"-cert", fallback.cert, "-key", fallback.key, "-servername",
-                         "es.internal", "-cert2", es.cert, "-key2", es.key});
+  TlsServer server(dir, {"-cert", fallback.cert, "-key", fallback.key, "-servername", "es.internal",
+                         "-cert2", es.cert, "-key2", es.key});
   TlsSettings tls;
   tls.ca_file = es.cert;  // trusts only es.internal's certificate
   tls.server_name = "es.internal";

@@ -144,11 +144,10 @@ void BulkProcessor::execute(Item& item) {
   }
   switch (item.op) {
     case BulkOp::kCreate:
-      if (store_.contains(target, item.id)) {
+      if (!store_.create(target, item.id, item.source)) {
         item.outcome = Outcome::kConflict;
         return;
       }
-      store_.put(target, item.id, item.source);
       item.outcome = Outcome::kCreated;
       break;
     case BulkOp::kIndex:

@@ -82,13 +82,19 @@ const std::string& ClusterStore::key(const Target& target, std::string_view id) 
 }
 
 bool ClusterStore::contains(const Target& target, std::string_view id) {
-  return ids_.count(key(target, id)) != 0;
+  return ids_.contains(key(target, id));
+}
+
+bool ClusterStore::create(const Target& target, std::string_view id, std::string_view source) {
+  const std::string& k = key(target, id);
+  if (!ids_.insert(k)) return false;  // one lookup: the set's cache misses dominate
+  if (store_documents_) documents_[k].assign(source);
+  return true;
 }
 
 bool ClusterStore::put(const Target& target, std::string_view id, std::string_view source) {
   const std::string& k = key(target, id);
-  bool added = ids_.find(k) == ids_.end();
-  if (added) ids_.insert(k);
+  bool added = ids_.insert(k);
   if (store_documents_) documents_[k].assign(source);
   return added;
 }
@@ -107,13 +113,13 @@ void ClusterStore::reset() {
 
 void ClusterStore::write_ids(std::string& out) const {
   out.reserve(out.size() + ids_.size() * 48);
-  for (const auto& k : ids_) {
+  ids_.for_each([&](std::string_view k) {
     size_t zero = k.find('\0');
-    out.append(k, 0, zero);
+    out.append(k.substr(0, zero));
     out.push_back('\t');
-    out.append(k, zero + 1);
+    out.append(k.substr(zero + 1));
     out.push_back('\n');
-  }
+  });
 }
 
 void ClusterStore::write_documents(std::string& out) const {

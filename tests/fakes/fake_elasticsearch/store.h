@@ -8,8 +8,9 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
+
+#include "tests/fakes/fake_elasticsearch/id_set.h"
 
 namespace auditrelay::fakes::es {
 
@@ -43,6 +44,8 @@ class ClusterStore {
   Target& target(std::string_view name);
 
   bool contains(const Target& target, std::string_view id);
+  // Adds the document unless its id exists (a "create"); returns whether it was added.
+  bool create(const Target& target, std::string_view id, std::string_view source);
   // Adds or replaces the document; returns whether it was new.
   bool put(const Target& target, std::string_view id, std::string_view source);
   bool erase(const Target& target, std::string_view id);
@@ -51,7 +54,7 @@ class ClusterStore {
   // Forgets every document and target; templates and policies stay.
   void reset();
 
-  // "<target>\t<id>\n" per document, in no particular order.
+  // "<target>\t<id>\n" per document, in the order they were first indexed.
   void write_ids(std::string& out) const;
   // {"_index":..,"_id":..,"_source":{..}} per line; only with store_documents.
   void write_documents(std::string& out) const;
@@ -70,7 +73,7 @@ class ClusterStore {
 
   bool store_documents_;
   std::string key_;  // scratch "<target>\0<id>", so that lookups allocate nothing
-  std::unordered_set<std::string> ids_;
+  IdSet ids_;
   std::unordered_map<std::string, std::string> documents_;
   std::unordered_map<std::string, Target> targets_;
   std::map<std::string, IndexTemplate> templates_;

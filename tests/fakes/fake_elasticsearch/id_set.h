@@ -1,0 +1,58 @@
+// The set of "<target>\0<id>" keys of indexed documents. Open addressing over
+// (hash, offset) slots with the keys in one append-only arena: adding a new key costs about
+// one cache miss, where std::unordered_set costs several plus an allocation or two (at a
+// million ids that was ~0.9 of the fake's ~2 CPU-µs per document).
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace auditrelay::fakes::es {
+
+class IdSet {
+ public:
+  IdSet() { clear(); }
+  // Returns false (and changes nothing) when the key is present.
+  bool insert(std::string_view key);
+  bool contains(std::string_view key) const { return find(key, hash(key)) != kNone; }
+  bool erase(std::string_view key);
+  size_t size() const { return size_; }
+  void clear();
+
+  // Calls fn(key) for every key, in insertion order.
+  template <typename Fn>
+  void for_each(Fn&& fn) const {
+    size_t at = 0;
+    while (at < arena_.size()) {
+      uint32_t header;
+      std::memcpy(&header, arena_.data() + at, sizeof(header));
+      uint32_t length = header & ~kErased;
+      if ((header & kErased) == 0) fn(std::string_view(arena_.data() + at + 4, length));
+      at += 4 + length;
+    }
+  }
+
+ private:
+  struct Slot {
+    uint64_t hash = 0;    // 0: empty, 1: erased
+    uint64_t offset = 0;  // of the key's length header in arena_
+  };
+  static constexpr uint64_t kEmpty = 0, kTombstone = 1;
+  static constexpr size_t kNone = SIZE_MAX;
+  static constexpr uint32_t kErased = 0x80000000u;
+
+  static uint64_t hash(std::string_view key);
+  std::string_view key_at(uint64_t offset) const;
+  size_t find(std::string_view key, uint64_t h) const;  // slot index or kNone
+  void grow();
+
+  std::vector<Slot> slots_;
+  size_t size_ = 0;
+  size_t occupied_ = 0;  // keys and tombstones
+  std::string arena_;    // [uint32 length | erased flag][bytes]...
+};
+
+}  // namespace auditrelay::fakes::es
