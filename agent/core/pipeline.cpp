@@ -18,6 +18,7 @@ struct Pipeline::Job {
   std::function<void()> done;
 
   bool normalized = false;
+  bool normalizing_ahead = false;  // a worker is normalizing it while an earlier job is stored
   DocumentBatch documents;
   std::string dead_letter_lines;
   std::array<uint64_t, kRejectReasonCount> rejected_by_reason{};
@@ -52,6 +53,7 @@ Pipeline::Pipeline(uv_loop_t* loop, PipelineOptions options, buffer::DiskQueue& 
     : loop_(loop),
       options_(std::move(options)),
       normalizer_(options_.normalize),
+      ahead_normalizer_(options_.normalize),
       disk_(queue),
       dead_letters_(options_.dead_letter_path),
       appended_(std::move(appended)),
@@ -81,10 +83,34 @@ std::unique_ptr<RecordSink> Pipeline::sink_for(std::string input_name, Schema sc
 void Pipeline::enqueue(std::unique_ptr<Job> job) {
   queue_.push_back(std::move(job));
   if (!busy_) start_next();
+  normalize_ahead();
+}
+
+void Pipeline::normalize_ahead() {
+  if (normalizing_ahead_) return;
+  // Never the front job: process() may be working on it.
+  for (size_t i = 1; i < queue_.size(); ++i) {
+    Job* job = queue_[i].get();
+    if (job->normalized) continue;
+    normalizing_ahead_ = true;
+    job->normalizing_ahead = true;
+    loop::queue_work(
+        loop_, [this, job] { normalize(*job, ahead_normalizer_); },
+        [this, job](const std::string& error) {
+          // A failure here is not final: process() normalizes the job again itself.
+          if (!error.empty()) log_.debug("normalizing ahead failed", {{"error", error}});
+          job->normalizing_ahead = false;
+          normalizing_ahead_ = false;
+          start_next();
+          normalize_ahead();
+        });
+    return;
+  }
 }
 
 void Pipeline::start_next() {
   if (busy_ || queue_.empty() || retry_timer_.active()) return;
+  if (queue_.front()->normalizing_ahead) return;  // normalize_ahead() calls back
   busy_ = true;
   Job* job = queue_.front().get();
   loop::queue_work(
@@ -92,33 +118,35 @@ void Pipeline::start_next() {
       [this](const std::string& error) { processed(error); });
 }
 
-void Pipeline::process(Job& job) {
-  if (!job.normalized) {
-    // Start clean: an earlier attempt may have stopped half-way (it threw).
-    job.documents.clear();
-    job.dead_letter_lines.clear();
-    job.rejected_by_reason.fill(0);
-    std::string now = utc_timestamp_now();
-    // Documents come out two to three times the size of the raw records (ECS names, ids,
-    // targets): reserve once rather than grow (and copy) a large buffer several times.
-    size_t raw_bytes = 0;
-    for (const RawRecord& r : job.batch.records())
-      raw_bytes += r.size;
-    job.documents.reserve(raw_bytes * 5 / 2 + job.batch.records().size() * 160,
-                          job.batch.records().size());
-    for (const RawRecord& r : job.batch.records()) {
-      const RecordSource& source = job.batch.source(r);
-      std::string_view bytes = job.batch.bytes(r);
-      std::optional<Rejection> rejection =
-          normalize_record(normalizer_, job.batch, r, job.schema, job.documents);
-      if (rejection) {
-        job.rejected_by_reason[static_cast<size_t>(rejection->reason)]++;
-        append_dead_letter_entry({job.input, source, r, bytes, *rejection}, now,
-                                 job.dead_letter_lines);
-      }
+void Pipeline::normalize(Job& job, Normalizer& normalizer) {
+  // Start clean: an earlier attempt may have stopped half-way (it threw).
+  job.documents.clear();
+  job.dead_letter_lines.clear();
+  job.rejected_by_reason.fill(0);
+  std::string now = utc_timestamp_now();
+  // Documents come out two to three times the size of the raw records (ECS names, ids,
+  // targets): reserve once rather than grow (and copy) a large buffer several times.
+  size_t raw_bytes = 0;
+  for (const RawRecord& r : job.batch.records())
+    raw_bytes += r.size;
+  job.documents.reserve(raw_bytes * 5 / 2 + job.batch.records().size() * 160,
+                        job.batch.records().size());
+  for (const RawRecord& r : job.batch.records()) {
+    const RecordSource& source = job.batch.source(r);
+    std::string_view bytes = job.batch.bytes(r);
+    std::optional<Rejection> rejection =
+        normalize_record(normalizer, job.batch, r, job.schema, job.documents);
+    if (rejection) {
+      job.rejected_by_reason[static_cast<size_t>(rejection->reason)]++;
+      append_dead_letter_entry({job.input, source, r, bytes, *rejection}, now,
+                               job.dead_letter_lines);
     }
-    job.normalized = true;
   }
+  job.normalized = true;
+}
+
+void Pipeline::process(Job& job) {
+  if (!job.normalized) normalize(job, normalizer_);
   if (!job.dead_letters_written && !job.dead_letter_lines.empty()) {
     if (std::string err = dead_letters_.append(job.dead_letter_lines, true); !err.empty()) {
       throw std::runtime_error("dead-letter file: " + err);
@@ -207,6 +235,7 @@ void Pipeline::processed(const std::string& error) {
   }
   if (had_documents) appended_();
   start_next();
+  normalize_ahead();
 }
 
 void Pipeline::acknowledge(std::unique_ptr<Job> job) {

@@ -49,7 +49,11 @@ class Pipeline {
 
   void enqueue(std::unique_ptr<Job> job);
   void start_next();
-  void process(Job& job);  // worker thread
+  // Normalization of the batches behind the one being stored runs on a second worker
+  // (normalize_ahead), so normalizing and compressing overlap; storing stays in order.
+  void normalize_ahead();
+  void normalize(Job& job, Normalizer& normalizer);  // worker thread
+  void process(Job& job);                            // worker thread
   void processed(const std::string& error);
   void acknowledge(std::unique_ptr<Job> job);
   void schedule_sync();
@@ -58,7 +62,9 @@ class Pipeline {
 
   uv_loop_t* loop_;
   PipelineOptions options_;
-  Normalizer normalizer_;  // used by one worker job at a time
+  Normalizer normalizer_;        // used by process(), one worker job at a time
+  Normalizer ahead_normalizer_;  // used by normalize_ahead(), one worker job at a time
+  bool normalizing_ahead_ = false;
   buffer::DiskQueue& disk_;
   AppendFile dead_letters_;
   std::function<void()> appended_;

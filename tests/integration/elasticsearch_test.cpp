@@ -75,6 +75,17 @@ int stop_agent(Process& agent, const std::filesystem::path& stderr_file) {
   return agent.wait(seconds(30)).value_or(-1);
 }
 
+// Writes records 0..n-1, runs the agent until the fake has indexed them all, stops it cleanly
+// and checks that each is there once.
+void deliver(const TempDir& dir, FakeElasticsearch& es, int n,
+             std::chrono::milliseconds timeout = seconds(60)) {
+  write_gateway_records(dir / "in" / "audit.jsonl", n);
+  auto agent = start_agent(dir);
+  REQUIRE(indexed_reaches(es, static_cast<uint64_t>(n), timeout));
+  CHECK(stop_agent(*agent, dir / "agent0.stderr") == 0);
+  check_exactly_once(es, static_cast<size_t>(n));
+}
+
 }  // namespace
 
 TEST_CASE("elasticsearch: every record indexed once into its data stream") {
@@ -82,11 +93,7 @@ TEST_CASE("elasticsearch: every record indexed once into its data stream") {
   FakeElasticsearch es(dir.path());
   write_config(dir, es);
   const int n = 20'000;
-  write_gateway_records(dir / "in" / "audit.jsonl", n);
-  auto agent = start_agent(dir);
-  REQUIRE(indexed_reaches(es, n, seconds(60)));
-  CHECK(stop_agent(*agent, dir / "agent0.stderr") == 0);
-  check_exactly_once(es, n);
+  deliver(dir, es, n);
   auto stats = es.stats();
   CHECK(stats["items_by_status"]["201"].GetUint64() == static_cast<uint64_t>(n));
 }
@@ -96,10 +103,7 @@ TEST_CASE("elasticsearch: Retry-After: 2 is honoured, no attempt before it") {
   FakeElasticsearch es(dir.path());
   es.set_faults(R"({"requests_status":429,"requests_count":1,"retry_after":"2"})");
   write_config(dir, es);
-  write_gateway_records(dir / "in" / "audit.jsonl", 100);
-  auto agent = start_agent(dir);
-  REQUIRE(indexed_reaches(es, 100, seconds(30)));
-  CHECK(stop_agent(*agent, dir / "agent0.stderr") == 0);
+  deliver(dir, es, 100);
   auto requests = es.requests();
   REQUIRE(requests.IsArray());
   REQUIRE(requests.Size() >= 2);
@@ -108,7 +112,6 @@ TEST_CASE("elasticsearch: Retry-After: 2 is honoured, no attempt before it") {
   int64_t next_at = requests[1]["unix_ms"].GetInt64();
   // The fake stamps a request when it has read it; the refusal went out right after.
   CHECK(next_at - refused_at >= 2000);
-  check_exactly_once(es, 100);
 }
 
 TEST_CASE("elasticsearch: 30% of items answered 429 still index exactly N, resending only those") {
@@ -117,11 +120,7 @@ TEST_CASE("elasticsearch: 30% of items answered 429 still index exactly N, resen
   es.set_faults(R"({"item_429_ratio":0.3,"seed":7})");
   write_config(dir, es);
   const int n = 20'000;
-  write_gateway_records(dir / "in" / "audit.jsonl", n);
-  auto agent = start_agent(dir);
-  REQUIRE(indexed_reaches(es, n, seconds(90)));
-  CHECK(stop_agent(*agent, dir / "agent0.stderr") == 0);
-  check_exactly_once(es, n);
+  deliver(dir, es, n, seconds(90));
   auto stats = es.stats();
   const auto& by_status = stats["items_by_status"];
   uint64_t rejected = by_status.HasMember("429") ? by_status["429"].GetUint64() : 0;
@@ -189,12 +188,7 @@ TEST_CASE("elasticsearch: a receiver down for 60 s, then back: everything delive
   FakeElasticsearch es(dir.path());
   write_config(dir, es, "{initial: 100ms, max: 5s}");
   es.down(seconds(60));
-  const int n = 5'000;
-  write_gateway_records(dir / "in" / "audit.jsonl", n);
-  auto agent = start_agent(dir);
-  REQUIRE(indexed_reaches(es, n, seconds(120)));
-  CHECK(stop_agent(*agent, dir / "agent0.stderr") == 0);
-  check_exactly_once(es, n);
+  deliver(dir, es, 5'000, seconds(120));
   std::string log = read_file(dir / "agent0.stderr");
   CHECK(log.find("delivery failing") != std::string::npos);
   CHECK(log.find("delivering again") != std::string::npos);
@@ -215,12 +209,7 @@ TEST_CASE("elasticsearch: gzip bodies, and a dead host beside a live one loses n
       "      batch: {max_records: 200, flush_interval: 50ms}\n"
       "      retry: {initial: 20ms, max: 200ms}\n";
   write_tail_to_file_config(dir, c);
-  const int n = 3'000;
-  write_gateway_records(dir / "in" / "audit.jsonl", n);
-  auto agent = start_agent(dir);
-  REQUIRE(indexed_reaches(es, n, seconds(60)));
-  CHECK(stop_agent(*agent, dir / "agent0.stderr") == 0);
-  check_exactly_once(es, n);
+  deliver(dir, es, 3'000);
   auto requests = es.requests();
   REQUIRE(requests.Size() > 0);
   CHECK(requests[0]["gzip"].GetBool());

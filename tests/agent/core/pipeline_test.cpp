@@ -91,6 +91,28 @@ TEST_CASE("batches are appended to the buffer and acknowledged in order after th
   }
 }
 
+TEST_CASE("many batches at once: normalized ahead in parallel, stored and acknowledged in order") {
+  Fixture f;
+  auto sink = f.pipeline->sink_for("in", Schema::kPolicyGateway);
+  std::vector<int> acks;
+  std::vector<std::string> expected;
+  for (int b = 0; b < 50; ++b) {
+    std::vector<std::string> lines;
+    for (int i = 0; i < 20; ++i) {
+      std::string id = "b" + std::to_string(b) + "-" + std::to_string(i);
+      expected.push_back(id);
+      lines.push_back(R"({"id":")" + id + R"(","policy_id":"p","decision":"allow",)" +
+                      R"("created_at":"2026-01-16T18:22:11Z"})");
+    }
+    sink->submit(batch_of(lines), [&acks, b] { acks.push_back(b); });
+  }
+  uv_run(&f.loop, UV_RUN_DEFAULT);
+  REQUIRE(acks.size() == 50);
+  for (int b = 0; b < 50; ++b)
+    CHECK(acks[static_cast<size_t>(b)] == b);
+  CHECK(f.queued_ids() == expected);
+}
+
 TEST_CASE("a batch whose records are all rejected is still acknowledged, nothing appended") {
   Fixture f;
   auto sink = f.pipeline->sink_for("in", Schema::kPolicyGateway);

@@ -1,29 +1,20 @@
-// HttpClient against real peers: the fake HTTP server of tests/fakes and, for TLS,
-// `openssl s_server` with certificates made at test time.
+// HttpClient against a real peer: the fake HTTP server of tests/fakes. The TLS tests are in
+// http_client_tls_test.cpp.
 #include "agent/delivery/http_client.h"
 
 #include <doctest/doctest.h>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <uv.h>
 #include <zlib.h>
 
-#include <atomic>
-#include <chrono>
-#include <cstdlib>
-#include <filesystem>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "tests/agent/delivery/http_client_fixture.h"
 #include "tests/fakes/http_server.h"
-#include "tests/support/process.h"
-#include "tests/support/temp_dir.h"
 
 namespace auditrelay::delivery {
 namespace {
@@ -32,64 +23,10 @@ using fakes::FakeRequest;
 using fakes::FakeResponse;
 using fakes::HttpServer;
 using fakes::ThreadedHttpServer;
-using std::chrono::milliseconds;
-using std::chrono::seconds;
-
-// The client's loop. run_until() waits for an event with a deadline (a watchdog timer wakes
-// the loop up); at the end, the loop must close: every handle the client opened was closed.
-class TestLoop {
- public:
-  TestLoop() {
-    uv_loop_init(&loop_);
-    uv_timer_init(&loop_, &watchdog_);
-    uv_prepare_init(&loop_, &check_done_);
-  }
-  ~TestLoop() {
-    if (!finished_) CHECK(finish());
-  }
-  TestLoop(const TestLoop&) = delete;
-  TestLoop& operator=(const TestLoop&) = delete;
-
-  uv_loop_t* get() { return &loop_; }
-
-  // `recheck` wakes the loop periodically, for a condition outside it (a file's content).
-  bool run_until(const std::function<bool()>& done, milliseconds timeout = seconds(20),
-                 milliseconds recheck = milliseconds(0)) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    auto wake = static_cast<uint64_t>((recheck.count() > 0 ? recheck : timeout).count());
-    uv_timer_start(
-        &watchdog_, [](uv_timer_t*) {}, wake, wake);
-    // An event handled by a timer callback, before the poll phase of the same iteration,
-    // would otherwise leave uv_run() waiting in that poll for the next event: this checks
-    // right before polling, and makes the poll return at once when done.
-    check_done_.data = const_cast<std::function<bool()>*>(&done);
-    uv_prepare_start(&check_done_, [](uv_prepare_t* h) {
-      if ((*static_cast<std::function<bool()>*>(h->data))()) uv_stop(h->loop);
-    });
-    while (!done() && std::chrono::steady_clock::now() < deadline)
-      uv_run(&loop_, UV_RUN_ONCE);
-    uv_prepare_stop(&check_done_);
-    uv_timer_stop(&watchdog_);
-    return done();
-  }
-
-  // Runs the loop until no handle is left, then closes it; false if one stays open.
-  bool finish() {
-    finished_ = true;
-    uv_close(reinterpret_cast<uv_handle_t*>(&watchdog_), nullptr);
-    uv_close(reinterpret_cast<uv_handle_t*>(&check_done_), nullptr);
-    auto deadline = std::chrono::steady_clock::now() + seconds(10);
-    while (uv_loop_alive(&loop_) != 0 && std::chrono::steady_clock::now() < deadline)
-      uv_run(&loop_, UV_RUN_NOWAIT);
-    return uv_loop_close(&loop_) == 0;
-  }
-
- private:
-  uv_loop_t loop_{};
-  uv_timer_t watchdog_{};
-  uv_prepare_t check_done_{};
-  bool finished_ = false;
-};
+using test::contains;
+using test::fetch;
+using test::request;
+using test::TestLoop;
 
 // The requests a server saw (on its own thread), read from the test's.
 class Seen {
@@ -124,28 +61,6 @@ std::unique_ptr<ThreadedHttpServer> serve(Seen& seen,
 
 std::string url(const ThreadedHttpServer& server, const std::string& path) {
   return "http://127.0.0.1:" + std::to_string(server.port()) + path;
-}
-
-HttpRequest request(std::string method, std::string to, std::optional<std::string> body = {},
-                    std::vector<std::string> headers = {}) {
-  HttpRequest r;
-  r.method = std::move(method);
-  r.url = std::move(to);
-  if (body) r.body = std::make_shared<const std::string>(std::move(*body));
-  r.headers = std::move(headers);
-  return r;
-}
-
-// Sends one request and runs the loop until its answer.
-HttpResponse fetch(TestLoop& loop, HttpClient& client, HttpRequest r) {
-  std::optional<HttpResponse> got;
-  client.send(std::move(r), [&](HttpResponse response) { got = std::move(response); });
-  REQUIRE(loop.run_until([&] { return got.has_value(); }));
-  return std::move(*got);
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
 }
 
 // Every byte value, CR LF pairs included, in a body larger than a socket buffer.
@@ -492,192 +407,6 @@ TEST_CASE("a callback may destroy the client that calls it") {
   REQUIRE(loop.run_until([&] { return calls > 0; }));
   CHECK(loop.finish());
   CHECK(calls == 1);
-}
-
-// --- TLS, against `openssl s_server` ---
-
-namespace {
-
-std::string openssl() {
-  std::stringstream path(std::getenv("PATH") != nullptr ? std::getenv("PATH") : "");
-  for (std::string dir; std::getline(path, dir, ':');) {
-    auto candidate = std::filesystem::path(dir) / "openssl";
-    if (!dir.empty() && ::access(candidate.c_str(), X_OK) == 0) return candidate.string();
-  }
-  FAIL("the openssl command is needed for the TLS tests");
-  return "";
-}
-
-// A self-signed certificate (and its key) for the DNS name `name`, made with the openssl CLI.
-struct Certificate {
-  std::string cert;
-  std::string key;
-};
-
-Certificate make_certificate(const test::TempDir& dir, const std::string& name) {
-  Certificate c{(dir / (name + ".crt")).string(), (dir / (name + ".key")).string()};
-  test::Process req({openssl(), "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                     "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", c.key, "-out", c.cert,
-                     "-days", "2", "-subj", "/CN=" + name, "-addext", "subjectAltName=DNS:" + name},
-                    dir / "req.out", dir / "req.err");
-  INFO(test::read_file(dir / "req.err"));
-  REQUIRE(req.wait(seconds(60)) == 0);
-  return c;
-}
-
-// `openssl s_server`: a real TLS peer on an ephemeral port. It prints "ACCEPT
-// 127.0.0.1:<port>" once it listens, which gives the port.
-class TlsServer {
- public:
-  enum class Mode {
-    kStatusPage,    // -www: answers a GET with a status page
-    kPrintRequest,  // prints what it receives and never answers
-  };
-
-  TlsServer(const test::TempDir& dir, const std::vector<std::string>& args,
-            Mode mode = Mode::kStatusPage)
-      : out_(dir / "s_server.out"), err_(dir / "s_server.err") {
-    std::vector<std::string> argv{openssl(), "s_server", "-accept", "127.0.0.1:0"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    std::optional<std::filesystem::path> input;
-    if (mode == Mode::kStatusPage) {
-      argv.push_back("-www");
-    } else {
-      // Without -www, s_server sends what it reads from stdin and stops at its end: a FIFO
-      // held open here is an input that never ends (and never sends anything).
-      input = dir / "s_server.in";
-      REQUIRE(::mkfifo(input->c_str(), 0600) == 0);
-      fifo_ = ::open(input->c_str(), O_RDWR | O_NONBLOCK);
-      REQUIRE(fifo_ >= 0);
-    }
-    process_ = std::make_unique<test::Process>(argv, out_, err_, std::vector<std::string>{}, input);
-    test::wait_until([&] { return read_port() != 0 || !process_->running(); }, seconds(60));
-    INFO(test::read_file(err_));
-    REQUIRE(port_ != 0);
-  }
-  ~TlsServer() {
-    process_.reset();
-    if (fifo_ >= 0) ::close(fifo_);
-  }
-  TlsServer(const TlsServer&) = delete;
-  TlsServer& operator=(const TlsServer&) = delete;
-
-  int port() const { return port_; }
-  std::string url() const { return "https://127.0.0.1:" + std::to_string(port_) + "/"; }
-  std::string output() const { return test::read_file(out_); }
-
- private:
-  int read_port() {
-    std::string out = output();
-    auto at = out.find("ACCEPT 127.0.0.1:");
-    if (at == std::string::npos || out.find('\n', at) == std::string::npos) return 0;
-    port_ = std::atoi(out.c_str() + at + 17);
-    return port_;
-  }
-
-  std::filesystem::path out_;
-  std::filesystem::path err_;
-  int fifo_ = -1;
-  std::unique_ptr<test::Process> process_;
-  int port_ = 0;
-};
-
-HttpResponse tls_get(const std::string& to, TlsSettings tls) {
-  TestLoop loop;
-  HttpClientOptions options;
-  options.tls = std::move(tls);
-  HttpClient client(loop.get(), options);
-  return fetch(loop, client, request("GET", to));
-}
-
-}  // namespace
-
-TEST_CASE("TLS: certificates are verified by default, against ca_file when given") {
-  test::TempDir dir;
-  Certificate es = make_certificate(dir, "es.internal");
-  TlsServer server(dir, {"-cert", es.cert, "-key", es.key});
-
-  TlsSettings untrusted;  // verify=true, system CAs only
-  untrusted.server_name = "es.internal";
-  auto refused = tls_get(server.url(), untrusted);
-  CHECK(refused.status == 0);
-  CHECK(contains(refused.error, "certificate"));
-
-  TlsSettings trusted = untrusted;
-  trusted.ca_file = es.cert;
-  auto fine = tls_get(server.url(), trusted);
-  CHECK(fine.error.empty());
-  CHECK(fine.status == 200);
-
-  TlsSettings unverified;
-  unverified.verify = false;
-  CHECK(tls_get(server.url(), unverified).status == 200);
-}
-
-TEST_CASE("TLS: the host name is verified: the URL's, or server_name when set") {
-  test::TempDir dir;
-  Certificate es = make_certificate(dir, "es.internal");
-  TlsServer server(dir, {"-cert", es.cert, "-key", es.key});
-  TlsSettings tls;
-  tls.ca_file = es.cert;
-  auto mismatch = tls_get(server.url(), tls);  // a certificate for es.internal, not 127.0.0.1
-  CHECK(mismatch.status == 0);
-  CHECK(contains(mismatch.error, "127.0.0.1"));
-  tls.server_name = "other.internal";
-  CHECK(tls_get(server.url(), tls).status == 0);
-  tls.server_name = "es.internal";
-  CHECK(tls_get(server.url(), tls).status == 200);
-}
-
-TEST_CASE("TLS: with server_name, the request still goes to the URL's host, Host unchanged") {
-  test::TempDir dir;
-  Certificate es = make_certificate(dir, "es.internal");
-  TlsServer server(dir, {"-cert", es.cert, "-key", es.key}, TlsServer::Mode::kPrintRequest);
-  TestLoop loop;
-  HttpClientOptions options;
-  options.tls.ca_file = es.cert;
-  options.tls.server_name = "es.internal";
-  HttpClient client(loop.get(), options);
-  bool answered = false;
-  client.send(request("GET", server.url() + "_cluster/health"),
-              [&](HttpResponse) { answered = true; });
-  REQUIRE(loop.run_until([&] { return contains(server.output(), "\r\n\r\n"); }, seconds(20),
-                         milliseconds(10)));
-  std::string received = server.output();
-  CHECK(contains(received, "GET /_cluster/health HTTP/1.1\r\n"));
-  CHECK(contains(received, "\r\nHost: 127.0.0.1:" + std::to_string(server.port()) + "\r\n"));
-  CHECK_FALSE(answered);  // and the client goes away with the request in flight
-}
-
-TEST_CASE("TLS: server_name is the name sent in SNI") {
-  test::TempDir dir;
-  Certificate es = make_certificate(dir, "es.internal");
-  Certificate fallback = make_certificate(dir, "fallback.internal");
-  // s_server presents es.internal's certificate only to a client whose SNI says es.internal.
-  TlsServer server(dir, {"-cert", fallback.cert, "-key", fallback.key, "-servername", "es.internal",
-                         "-cert2", es.cert, "-key2", es.key});
-  TlsSettings tls;
-  tls.ca_file = es.cert;  // trusts only es.internal's certificate
-  tls.server_name = "es.internal";
-  auto response = tls_get(server.url(), tls);
-  CHECK(response.error.empty());
-  CHECK(response.status == 200);
-}
-
-TEST_CASE("TLS: a client certificate for a server that requires one") {
-  test::TempDir dir;
-  Certificate es = make_certificate(dir, "es.internal");
-  Certificate agent = make_certificate(dir, "agent.internal");
-  TlsServer server(dir, {"-cert", es.cert, "-key", es.key, "-Verify", "1", "-CAfile", agent.cert});
-  TlsSettings tls;
-  tls.ca_file = es.cert;
-  tls.server_name = "es.internal";
-  CHECK(tls_get(server.url(), tls).status == 0);
-  tls.cert_file = agent.cert;
-  tls.key_file = agent.key;
-  auto response = tls_get(server.url(), tls);
-  CHECK(response.error.empty());
-  CHECK(response.status == 200);
 }
 
 }  // namespace auditrelay::delivery

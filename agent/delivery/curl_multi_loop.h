@@ -1,0 +1,82 @@
+// The engine of HttpClient: libcurl's multi handle driven by a libuv loop, with one uv_poll
+// per socket curl opens and one uv_timer for curl's timeouts. Internal to the HTTP client.
+#pragma once
+
+#include <curl/curl.h>
+#include <uv.h>
+
+#include <cstdint>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "agent/delivery/curl_transfer.h"
+#include "agent/delivery/http_client.h"
+#include "agent/loop/handle.h"
+
+namespace auditrelay::delivery {
+
+class CurlMulti;
+
+// A uv_timer that calls a CurlMulti member. Not a loop::Timer: curl restarts its timer from
+// within the timer's own callback, which must not replace a std::function while it runs.
+class MultiTimer : public loop::Handle<uv_timer_t> {
+ public:
+  using Fn = void (CurlMulti::*)();
+  MultiTimer(uv_loop_t* loop, CurlMulti* owner, Fn fn);
+  void start(uint64_t timeout_ms);
+  void stop() { uv_timer_stop(raw()); }
+
+ private:
+  CurlMulti* owner_;
+  Fn fn_;
+};
+
+// Watches one of curl's sockets for the events curl asks for.
+class SocketPoll : public loop::Handle<uv_poll_t> {
+ public:
+  SocketPoll(uv_loop_t* loop, curl_socket_t fd, CurlMulti* owner);
+  void watch(int uv_events);
+
+ private:
+  curl_socket_t fd_;
+  CurlMulti* owner_;
+};
+
+// libcurl's multi handle driven by a libuv loop (the multi_socket API): curl says which
+// sockets to watch and when to wake it up, the loop tells curl what happened.
+// https://curl.se/libcurl/c/libcurl-multi.html and docs/examples/multi-uv.c
+class CurlMulti {
+ public:
+  CurlMulti(uv_loop_t* loop, HttpClientOptions options);
+  ~CurlMulti();
+  CurlMulti(const CurlMulti&) = delete;
+  CurlMulti& operator=(const CurlMulti&) = delete;
+
+  void send(HttpRequest request, HttpClient::Callback done);
+  size_t in_flight() const { return transfers_.size() + failed_early_.size() + awaiting_callback_; }
+  void on_socket_ready(curl_socket_t fd, int status, int events);
+
+ private:
+  static int on_socket(CURL* easy, curl_socket_t fd, int what, void* self, void* socketp) noexcept;
+  static int on_timer_change(CURLM* multi, long timeout_ms, void* self) noexcept;
+
+  void on_timeout();
+  void on_failed_early();
+  void process_completed();
+  void deliver(std::vector<std::unique_ptr<Transfer>> done);
+
+  uv_loop_t* loop_;
+  HttpClientOptions options_;
+  CURLM* multi_;
+  MultiTimer timer_;
+  MultiTimer failed_timer_;  // completes the requests that failed inside send(), via the loop
+  std::unordered_map<curl_socket_t, std::unique_ptr<SocketPoll>> polls_;
+  std::unordered_map<Transfer*, std::unique_ptr<Transfer>> transfers_;
+  std::vector<std::unique_ptr<Transfer>> failed_early_;
+  size_t awaiting_callback_ = 0;  // completed, their callbacks not called yet
+  // Expires with this object: a callback may destroy the client that is calling it.
+  std::shared_ptr<char> alive_ = std::make_shared<char>();
+};
+
+}  // namespace auditrelay::delivery
