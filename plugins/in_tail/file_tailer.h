@@ -19,8 +19,8 @@ struct TailOptions {
   std::vector<std::string> patterns;  // absolute glob patterns
   std::vector<std::string> excludes;  // absolute glob patterns (fnmatch) of paths to skip
   size_t max_record_bytes = 1 << 20;
-  size_t cycle_budget_bytes = 1 << 20;  // bytes read per cycle, all files together
-  int64_t rotate_wait_ms = 5000;        // how long a renamed or deleted file is still read
+  size_t cycle_budget_bytes = 512 << 10;  // bytes read per cycle, all files together
+  int64_t rotate_wait_ms = 5000;          // how long a renamed or deleted file is still read
 };
 
 // A committed position: everything before `offset` in this generation of the file is durable.

@@ -49,7 +49,8 @@ constexpr std::array kSettings{
 };
 
 // At most this many batches wait for acknowledgement; reading pauses beyond (backpressure).
-constexpr int kMaxBatchesInFlight = 8;
+// Four keep the pipeline busy (one stored, one normalized ahead, two read) and bound memory.
+constexpr int kMaxBatchesInFlight = 4;
 // A shutdown waits for this many failed offset saves (one a second) before it gives up.
 constexpr unsigned kSaveAttemptsAtStop = 3;
 
