@@ -6,32 +6,12 @@
 #include <string>
 
 #include "agent/delivery/http_client.h"
+#include "tests/agent/delivery/gunzip.h"
 
 using auditrelay::delivery::gzip_compress;
+using auditrelay::test::gunzip;
 
 namespace {
-
-// zlib's inflate, told to expect a gzip header (windowBits 15 + 16); throws if it is not
-// exactly one valid gzip member.
-std::string gunzip(const std::string& data) {
-  z_stream z{};
-  REQUIRE(inflateInit2(&z, 15 + 16) == Z_OK);
-  std::string out;
-  char buffer[16384];
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  z.avail_in = static_cast<uInt>(data.size());
-  int rc = Z_OK;
-  while (rc == Z_OK) {
-    z.next_out = reinterpret_cast<Bytef*>(buffer);
-    z.avail_out = sizeof buffer;
-    rc = inflate(&z, Z_NO_FLUSH);
-    out.append(buffer, sizeof buffer - z.avail_out);
-  }
-  bool whole = rc == Z_STREAM_END && z.avail_in == 0;
-  inflateEnd(&z);
-  if (!whole) throw std::runtime_error("not a single valid gzip member");
-  return out;
-}
 
 // Bytes that compress somewhat, all 256 values included.
 std::string sample(size_t size) {

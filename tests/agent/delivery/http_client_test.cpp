@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/agent/delivery/gunzip.h"
 #include "tests/agent/delivery/http_client_fixture.h"
 #include "tests/fakes/http_server.h"
 
@@ -25,6 +26,7 @@ using fakes::HttpServer;
 using fakes::ThreadedHttpServer;
 using test::contains;
 using test::fetch;
+using test::gunzip;
 using test::request;
 using test::TestLoop;
 
@@ -69,25 +71,6 @@ std::string binary_body(size_t size) {
   for (size_t i = 0; i < size; ++i)
     s[i] = static_cast<char>((i * 7 + i / 251) & 0xff);
   return s + "\r\n\r\n\0end";
-}
-
-std::string gunzip(const std::string& data) {
-  z_stream z{};
-  REQUIRE(inflateInit2(&z, 15 + 16) == Z_OK);
-  std::string out;
-  char buffer[16384];
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  z.avail_in = static_cast<uInt>(data.size());
-  int rc = Z_OK;
-  while (rc == Z_OK) {
-    z.next_out = reinterpret_cast<Bytef*>(buffer);
-    z.avail_out = sizeof buffer;
-    rc = inflate(&z, Z_NO_FLUSH);
-    out.append(buffer, sizeof buffer - z.avail_out);
-  }
-  inflateEnd(&z);
-  CHECK(rc == Z_STREAM_END);
-  return out;
 }
 
 FakeResponse ok(std::string body = "ok") {
