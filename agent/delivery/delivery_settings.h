@@ -91,7 +91,7 @@ inline constexpr SettingSpec kBatchSection{
     .key = "batch", .type = SettingType::kSection, .doc = "Batching", .section = kBatchSpec};
 inline constexpr SettingSpec kConcurrencySetting{.key = "concurrency",
                                                  .type = SettingType::kInt,
-                                                 .default_value = "4",
+                                                 .default_value = "2",
                                                  .doc = "Requests in flight at once"};
 inline constexpr SettingSpec kRetrySection{
     .key = "retry", .type = SettingType::kSection, .doc = "Retries", .section = kRetrySpec};
@@ -135,7 +135,7 @@ struct DeliveryOptions {
   uint32_t max_records = 500;
   uint64_t max_bytes = 5ull << 20;
   std::chrono::milliseconds flush_interval{1000};
-  unsigned concurrency = 4;
+  unsigned concurrency = 2;
   RetrySettings retry;
   RetryableStatuses retryable;
   DeadLetterOptions dead_letter;
