@@ -4,6 +4,7 @@
 #include <random>
 
 #include "agent/core/local_backoff.h"
+#include "agent/delivery/batch_reading.h"
 
 namespace auditrelay::delivery {
 
@@ -127,46 +128,14 @@ void BatchDriver::read_into(std::unique_ptr<Batch> batch, bool flush_now) {
       loop_,
       [this, job, flush_now] {
         Batch& b = *job->batch;
-        auto room = [&] {
-          return b.docs.size() < options_.max_records && b.docs.bytes() < options_.max_bytes;
-        };
-        while (room()) {
-          std::optional<buffer::ReadFrame> frame = queue_.read(b.next_seq);
-          if (!frame) {
-            job->hit_end = true;
-            break;
-          }
-          if (b.docs.empty()) {
-            b.docs = std::move(frame->documents);
-          } else {
-            b.docs.reserve(frame->documents.bytes(), frame->documents.size());
-            for (size_t i = 0; i < frame->documents.size(); ++i) {
-              DocumentView d = frame->documents[i];
-              b.docs.add(d.id, d.index, d.json);
-            }
-          }
-          b.next_seq = frame->next_seq;
-        }
-        if (b.docs.empty() || (room() && !flush_now)) return;
-        // Ready: split into requests and encode them here, off the loop thread.
+        const BatchLimits limits{options_.max_records, options_.max_bytes};
+        job->hit_end = fill_from_queue(queue_, b.next_seq, b.docs, limits);
+        if (b.docs.empty() || (has_room(b.docs, limits) && !flush_now)) return;
+        // Ready: split into requests here, off the loop thread, and encode the first; the
+        // others are encoded when their turn comes, so a large batch does not hold every body.
         b.attempts.assign(b.docs.size(), 0);
-        Part part;
-        uint64_t part_bytes = 0;
-        for (uint32_t i = 0; i < b.docs.size(); ++i) {
-          DocumentView d = b.docs[i];
-          if (!output_->wants(d)) continue;
-          if (!part.items.empty() && (part.items.size() >= options_.max_records ||
-                                      part_bytes + d.json.size() > options_.max_bytes)) {
-            b.parts.push_back(std::move(part));
-            part = Part{};
-            part_bytes = 0;
-          }
-          part.items.push_back(i);
-          part_bytes += d.json.size();
-        }
-        if (!part.items.empty()) b.parts.push_back(std::move(part));
-        // The first request is encoded here; the others when their turn comes, so a large
-        // batch does not hold every body at once.
+        for (auto& items : split_into_requests(b.docs, *output_, limits))
+          b.parts.push_back(Part{std::move(items), nullptr});
         if (!b.parts.empty()) {
           Part& first = b.parts.front();
           first.body = std::make_shared<const std::string>(output_->encode(b.docs, first.items));
