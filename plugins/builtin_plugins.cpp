@@ -4,6 +4,7 @@
 #include "plugins/in_tail/in_tail.h"
 #include "plugins/out_elasticsearch/out_elasticsearch.h"
 #include "plugins/out_file/out_file.h"
+#include "plugins/out_splunk_hec/out_splunk_hec.h"
 #include "plugins/out_stdout/out_stdout.h"
 
 namespace auditrelay {
@@ -15,6 +16,7 @@ const PluginRegistry& builtin_plugins() {
     r.add(kStdoutOutput);
     r.add(kFileOutput);
     r.add(kElasticsearchOutput);
+    r.add(kSplunkHecOutput);
     return r;
   }();
   return registry;

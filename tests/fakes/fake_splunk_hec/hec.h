@@ -1,0 +1,159 @@
+// The state of one fake Splunk HTTP Event Collector, shared by its data and control APIs.
+// Both run on the same loop thread, so nothing here is locked.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "tests/fakes/http_server.h"
+
+namespace auditrelay::fakes::hec {
+
+// One row of Splunk's HEC status table
+// (https://docs.splunk.com/Documentation/Splunk/latest/Data/TroubleshootHTTPEventCollector).
+struct HecStatus {
+  int code;
+  int http_status;
+  const char* text;
+};
+// nullptr for a code outside the table (0..24).
+const HecStatus* hec_status(int code);
+
+// splitmix64 (https://prng.di.unimi.it/splitmix64.c): seeded, so a fault pattern repeats.
+class Random {
+ public:
+  void seed(uint64_t seed) { state_ = seed; }
+  double unit() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }  // [0, 1)
+  uint64_t next() {
+    uint64_t z = (state_ += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+  }
+
+ private:
+  uint64_t state_ = 1;
+};
+
+struct Faults {
+  // Whole event requests: the next requests_count are answered with this HEC code, its HTTP
+  // status from the table unless requests_status is set (429, say), and Retry-After.
+  int requests_code = 9;
+  int requests_status = 0;  // 0: the table's status for requests_code
+  uint64_t requests_count = 0;
+  std::string retry_after;      // "" for none
+  uint64_t delay_ms = 0;        // before every event answer
+  uint64_t drop_requests = 0;   // the next N event requests get no answer
+  uint64_t max_body_bytes = 0;  // 0: no limit; measured on the wire (still compressed)
+  // Events whose event.id is listed are refused with invalid_event_code (12 or 15).
+  std::unordered_set<std::string> invalid_event_ids;
+  int invalid_event_code = 12;
+  int health_code = 17;  // 18, 19, 20: unhealthy (503)
+  // Acknowledgement (with --ack): ready after ack_delay_ms; ack_out_of_order adds 200 ms to
+  // even ackIds so that odd ones become ready first; a fraction ack_never_ratio of batches
+  // is never acknowledged (drawn from the seeded generator).
+  uint64_t ack_delay_ms = 0;
+  bool ack_out_of_order = false;
+  double ack_never_ratio = 0;
+  uint64_t seed = 1;
+};
+
+// Applies the keys present in a /_fake/faults body; the rest stay. Returns an error message
+// ("" when applied); a bad key changes nothing. A "seed" key reseeds `random`.
+std::string apply_faults(std::string_view json, Faults& faults, Random& random);
+std::string faults_json(const Faults& faults);
+
+struct Options {
+  std::string host = "127.0.0.1";
+  int port = 0;
+  int control_port = 0;
+  std::string port_file;
+  std::string token = "00000000-0000-0000-0000-000000000000";
+  std::string indexes = "main,audit";  // allowed `index` values, comma-separated
+  bool ack = false;                    // indexer acknowledgement enabled on the token
+};
+
+struct Stats {
+  uint64_t requests = 0;                             // event requests
+  std::map<std::string, uint64_t> requests_by_code;  // HEC code, or "dropped"
+  uint64_t acks_polled = 0;                          // ack requests answered 200
+  uint64_t events_received = 0;                      // parsed events, valid or not
+  uint64_t bytes_received = 0;                       // event request bodies on the wire
+  uint64_t never_acked_events = 0;
+};
+
+struct PendingAck {
+  int64_t ready_at_ms = 0;  // steady clock
+  bool never = false;
+};
+
+struct Channel {
+  uint64_t next_ack_id = 0;
+  std::map<uint64_t, PendingAck> pending;
+};
+
+struct HecState {
+  explicit HecState(const Options& o);
+  void reset();  // events, ids, statistics and channels; faults stay
+
+  Options options;
+  std::unordered_set<std::string> allowed_indexes;
+  Faults faults;
+  Random random;
+  Stats stats;
+  uint64_t indexed = 0;
+  std::unordered_map<std::string, uint64_t> id_counts;
+  std::vector<std::string> id_order;  // first time each id was indexed
+  std::deque<std::string> events;     // the last kMaxEvents envelopes, NDJSON lines
+  std::unordered_map<std::string, Channel> channels;
+  // Set by main: connections accepted on the data port, and the down-then-up fault.
+  std::function<uint64_t()> data_connections;
+  std::function<void(uint64_t ms)> go_down;
+
+  static constexpr size_t kMaxEvents = 100000;
+};
+
+// A HEC JSON answer: {"text":..,"code":..} plus invalid-event-number (>= 0) or ackId.
+FakeResponse hec_response(int code, int64_t invalid_event_number = -1, int64_t ack_id = -1,
+                          int http_status = 0, const std::string& text = "");
+
+// The data port: /services/collector/event[/1.0], /ack[/1.0], /health[/1.0].
+class DataApi {
+ public:
+  explicit DataApi(HecState& state) : state_(state) {}
+  void handle(const FakeRequest& request, const HttpServer::Respond& respond);
+
+ private:
+  FakeResponse event(const FakeRequest& request);
+  FakeResponse ack(const FakeRequest& request);
+  FakeResponse answer(int code, int64_t invalid_event_number = -1, int64_t ack_id = -1);
+  std::optional<FakeResponse> check_token(const FakeRequest& request);
+  // The channel of a request; sets *error when it is absent (10) or not a GUID (11).
+  std::string channel(const FakeRequest& request, std::optional<FakeResponse>* error);
+
+  HecState& state_;
+  std::string inflated_;
+  int last_code_ = -1;  // the HEC code of the answer being built, for requests_by_code
+};
+
+// The control port (tests only): faults, down, reset, stats, ids, events.
+class ControlApi {
+ public:
+  explicit ControlApi(HecState& state) : state_(state) {}
+  void handle(const FakeRequest& request, const HttpServer::Respond& respond);
+
+ private:
+  FakeResponse route(const FakeRequest& request);
+
+  HecState& state_;
+};
+
+}  // namespace auditrelay::fakes::hec
