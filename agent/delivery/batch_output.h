@@ -47,6 +47,12 @@ struct Outcome {
   std::string alert;
 };
 
+// What every HTTP output concludes alike from a response before reading its body: no response
+// at all (retry, connection_error) or HTTP 413 (too large: split). Fills in `outcome`'s
+// status and retry_after too; returns true when nothing more needs reading.
+bool classify_transport(long status, const std::string& error, const std::string& retry_after,
+                        Outcome& outcome);
+
 class BatchOutput {
  public:
   virtual ~BatchOutput() = default;

@@ -142,17 +142,8 @@ void per_item(const HecBody& hec, int status, size_t items, Outcome& outcome) {
 Outcome classify_hec_response(const delivery::HttpResponse& response, size_t items,
                               const delivery::RetryableStatuses& retryable) {
   Outcome outcome;
-  outcome.status = static_cast<int>(response.status);
-  outcome.retry_after = response.retry_after;
-  if (response.status == 0) {
-    outcome.verdict = Verdict::kRetry;
-    outcome.error_type = "connection_error";
-    outcome.reason = response.error;
-    return outcome;
-  }
-  if (response.status == 413) {
-    outcome.too_large = true;
-    outcome.error_type = "request_too_large";
+  if (delivery::classify_transport(response.status, response.error, response.retry_after,
+                                   outcome)) {
     return outcome;
   }
   const bool ok = response.status >= 200 && response.status < 300;

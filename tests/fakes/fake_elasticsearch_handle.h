@@ -2,65 +2,20 @@
 // test can point the agent at url(), inject faults and assert on what arrived.
 #pragma once
 
-#include <rapidjson/document.h>
-#include <sys/types.h>
-
-#include <chrono>
-#include <cstdint>
-#include <filesystem>
-#include <memory>
-#include <string>
-#include <vector>
-
-namespace auditrelay::test {
-class Process;
-}
+#include "tests/fakes/fake_receiver.h"
 
 namespace auditrelay::fakes {
 
-class CurlClient;
-
-class FakeElasticsearch {
+class FakeElasticsearch : public FakeReceiver {
  public:
-  // Starts the fake in `dir` (port file and logs go there) and waits, with a deadline, for
-  // it to listen. `extra_args` are passed on (--api-key, --store-documents, ...). Throws
-  // std::runtime_error when it does not come up.
+  // `extra_args` are passed on (--api-key, --store-documents, ...); see FakeReceiver.
   explicit FakeElasticsearch(const std::filesystem::path& dir,
                              std::vector<std::string> extra_args = {});
-  ~FakeElasticsearch();  // SIGTERM, then SIGKILL if it lingers
-  FakeElasticsearch(const FakeElasticsearch&) = delete;
-  FakeElasticsearch& operator=(const FakeElasticsearch&) = delete;
 
-  std::string url() const;  // http://127.0.0.1:PORT
-  int port() const { return port_; }
-  std::string control_url() const;
-  int control_port() const { return control_port_; }
-  pid_t pid() const;
-
-  // The control API (see fake_elasticsearch/control_api.h). Each throws std::runtime_error
-  // on a transport error or an answer other than 200.
-  void set_faults(const std::string& json);
-  void clear_faults();
-  void down(std::chrono::milliseconds ms);
-  void reset();  // forgets documents and statistics
-  rapidjson::Document stats();
-  uint64_t indexed();                    // stats()["indexed"]
+  // The control API (see fake_elasticsearch/control_api.h).
   std::vector<std::string> ids();        // "<index>\t<id>", in no particular order
   std::vector<std::string> documents();  // NDJSON lines; needs --store-documents
   rapidjson::Document requests();        // the recent bulk requests
-
-  void kill();  // SIGKILL, and wait for it
-
- private:
-  std::string control(const std::string& method, const std::string& path,
-                      const std::string& body = "");
-  rapidjson::Document control_json(const std::string& path);
-
-  std::filesystem::path dir_;
-  std::unique_ptr<test::Process> process_;
-  std::unique_ptr<CurlClient> client_;
-  int port_ = 0;
-  int control_port_ = 0;
 };
 
 }  // namespace auditrelay::fakes
