@@ -38,6 +38,11 @@ int main(int argc, char** argv) {
   check->add_option("-c,--config", config_file, "Pipeline configuration (YAML)")
       ->required()
       ->check(CLI::ExistingFile);
+  bool connect = false;
+  check->add_flag("--connect", connect,
+                  "After validating, try each output's endpoint and credentials (its own timeouts "
+                  "and TLS settings; nothing is indexed) and report one line per output; "
+                  "exit 1 unless all passed");
 
   NormalizeArgs normalize_args;
   auto* normalize = app.add_subcommand(
@@ -107,7 +112,7 @@ int main(int argc, char** argv) {
   }
 
   if (*run) return run_command(config_file, once);
-  if (*check) return check_command(config_file);
+  if (*check) return check_command(config_file, connect);
   if (*normalize) return normalize_command(normalize_args);
   if (*buffer_status) return buffer_status_command(config_file);
   if (*setup) return setup_command(setup_args);

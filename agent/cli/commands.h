@@ -14,7 +14,9 @@ inline constexpr int kExitUsage = 2;     // bad command line
 inline constexpr int kExitRejected = 3;  // normalize: some records were rejected
 
 int run_command(const std::string& config_file, bool once);
-int check_command(const std::string& config_file);
+// With `connect`, also tries each output's endpoint and credentials (one line each on stdout);
+// exit 1 unless every one passed.
+int check_command(const std::string& config_file, bool connect);
 int buffer_status_command(const std::string& config_file);
 
 struct NormalizeArgs {

@@ -81,6 +81,18 @@ using OutputFactory = std::unique_ptr<Output> (*)(const Settings& settings, Outp
 using BatchOutputFactory = std::unique_ptr<delivery::BatchOutput> (*)(const Settings& settings,
                                                                       OutputContext context);
 
+// What `check --connect` learnt from an output's endpoint. Neither field may hold a secret.
+struct ProbeResult {
+  bool ok = false;
+  std::string target;   // what was contacted, e.g. the URL(s), without credentials
+  std::string message;  // one line: what answered, or what to fix
+};
+// Tries an output's endpoint and credentials the way the output would use them, without
+// writing anything (no data sent, no files created). Called on the main thread with no loop
+// running; it may block up to the output's own timeouts. `context.state_dir` is the path the
+// output would use (it may not exist); `context.loop` and `context.metrics` are null.
+using OutputProbe = ProbeResult (*)(const Settings& settings, const OutputContext& context);
+
 struct InputPlugin {
   std::string_view type;
   std::string_view description;
@@ -96,6 +108,7 @@ struct OutputPlugin {
   SettingsValidator validate;  // may be null
   OutputFactory create;        // exactly one of create and create_batch is set
   BatchOutputFactory create_batch = nullptr;
+  OutputProbe probe = nullptr;  // null: nothing to connect to (stdout, file)
 };
 
 }  // namespace auditrelay

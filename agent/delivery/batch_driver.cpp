@@ -17,6 +17,7 @@ struct BatchDriver::Batch {
   unsigned failures = 0;           // consecutive failed attempts of this batch
   unsigned local_failures = 0;     // of its dead-letter write
   bool attempted = false;
+  bool awaiting = false;  // its request was answered; the receiver's confirmation is awaited
   Clock::time_point first_attempt{};
   std::string dead_letters;  // NDJSON entries to write before the batch is done
   uint64_t dead_count = 0;
@@ -95,7 +96,9 @@ void BatchDriver::wake() {
 void BatchDriver::pump() {
   if (stopping_ || reading_) return;
   if (next_ && next_ready_) {
-    if (in_flight_.size() >= options_.concurrency) return;
+    if (in_flight_.size() - awaiting_ >= options_.concurrency ||
+        awaiting_ >= output_->max_awaiting())
+      return;
     next_ready_ = false;
     dispatch(std::move(next_));
     if (stopping_ || reading_) return;  // dispatch may complete at once and pump again
@@ -199,8 +202,24 @@ void BatchDriver::send_next(Batch& b) {
     b.first_attempt = now_();
   }
   ++requests_;
-  output_->send(part.body, part.items.size(),
-                [this, first = b.first_seq](Outcome o) { on_outcome(first, std::move(o)); });
+  output_->send(
+      part.body, part.items.size(),
+      [this, first = b.first_seq](Outcome o) { on_outcome(first, std::move(o)); },
+      [this, first = b.first_seq] { on_answered(first); });
+}
+
+void BatchDriver::on_answered(uint64_t first_seq) {
+  --requests_;
+  auto it = in_flight_.find(first_seq);
+  if (it != in_flight_.end() && !it->second->awaiting) {
+    Batch& b = *it->second;
+    b.awaiting = true;
+    ++awaiting_;
+    // The body is sent: free it while the confirmation is awaited (encoded again if needed).
+    if (!b.parts.empty()) b.parts.front().body.reset();
+  }
+  pump();
+  maybe_finish_drain();
 }
 
 void BatchDriver::encode_then_send(Batch& b) {
@@ -229,10 +248,18 @@ void BatchDriver::encode_then_send(Batch& b) {
 }
 
 void BatchDriver::on_outcome(uint64_t first_seq, Outcome o) {
-  --requests_;
   auto it = in_flight_.find(first_seq);
-  if (it == in_flight_.end()) return;
+  if (it == in_flight_.end()) {
+    --requests_;
+    return;
+  }
   Batch& b = *it->second;
+  if (b.awaiting) {
+    b.awaiting = false;  // its request stopped counting when it was answered
+    --awaiting_;
+  } else {
+    --requests_;
+  }
   Part part = std::move(b.parts.front());
   b.parts.pop_front();
   const Clock::time_point now = now_();

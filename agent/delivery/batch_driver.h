@@ -8,6 +8,9 @@
 // (a 413 splits a request in halves; retried items go out as a smaller request). It is done
 // when each of its documents is delivered or durably dead-lettered; only then may the cursor
 // pass it. Reading and encoding run on libuv's thread pool, sending on the loop thread.
+// A batch whose request was answered but whose documents the receiver has yet to confirm
+// (BatchOutput::send's `answered`) no longer counts against `concurrency`, but the cursor
+// still waits for it.
 #pragma once
 
 #include <chrono>
@@ -66,6 +69,7 @@ class BatchDriver : public OutputRunner {
   void dispatch(std::unique_ptr<Batch> batch);
   void send_next(Batch& batch);
   void encode_then_send(Batch& batch);
+  void on_answered(uint64_t first_seq);
   void on_outcome(uint64_t first_seq, Outcome outcome);
   void reject(Batch& batch, uint32_t item, int status, std::string_view type,
               std::string_view reason, Clock::time_point now);
@@ -98,7 +102,8 @@ class BatchDriver : public OutputRunner {
   bool flush_due_ = false;       // flush_interval passed: send next_ however full
   bool woken_ = false;           // records were appended while a read was under way
   unsigned jobs_ = 0;            // encode and dead-letter jobs on the thread pool
-  uint64_t requests_ = 0;        // requests in flight
+  uint64_t requests_ = 0;        // requests in flight, not yet answered
+  size_t awaiting_ = 0;          // batches answered, waiting for the receiver's confirmation
 
   bool committing_ = false;
   uint64_t commit_wanted_ = 0;  // the highest cursor asked for

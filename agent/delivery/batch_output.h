@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <span>
 #include <string>
@@ -67,8 +68,18 @@ class BatchOutput {
 
   // Sends a body from encode() holding `count` items. Loop thread; `done` is called once,
   // later, on the loop thread, with the classified response.
+  //
+  // A receiver that confirms durability only some time after it answers (Splunk's indexer
+  // acknowledgement) calls `answered` first, once, when the request itself is answered and
+  // only the confirmation is awaited: the request stops counting against `concurrency`, so
+  // more are sent meanwhile, while the batch (and the cursor) waits for `done`, up to
+  // max_awaiting() batches. Others never call it.
   virtual void send(std::shared_ptr<const std::string> body, size_t count,
-                    std::function<void(Outcome)> done) = 0;
+                    std::function<void(Outcome)> done, std::function<void()> answered) = 0;
+
+  // The most batches that may wait for `done` after `answered`; no batch is sent while that
+  // many wait.
+  virtual size_t max_awaiting() const { return std::numeric_limits<size_t>::max(); }
 };
 
 }  // namespace auditrelay::delivery

@@ -9,6 +9,7 @@
 #include "agent/delivery/http_client.h"
 #include "plugins/out_elasticsearch/bulk_request.h"
 #include "plugins/out_elasticsearch/bulk_response.h"
+#include "plugins/out_elasticsearch/es_probe.h"
 #include "plugins/out_elasticsearch/es_settings.h"
 #include "plugins/out_elasticsearch/host_pool.h"
 
@@ -42,7 +43,8 @@ class ElasticsearchOutput : public delivery::BatchOutput {
   }
 
   void send(std::shared_ptr<const std::string> body, size_t count,
-            std::function<void(Outcome)> done) override {
+            std::function<void(Outcome)> done,
+            std::function<void()> /*answered: a 200 means indexed*/) override {
     size_t host = hosts_.pick(elasticsearch::HostPool::Clock::now());
     delivery::HttpRequest request;
     request.url =
@@ -85,6 +87,7 @@ const OutputPlugin kElasticsearchOutput{
     .validate = elasticsearch::validate,
     .create = nullptr,
     .create_batch = create,
+    .probe = elasticsearch::probe,
 };
 
 }  // namespace auditrelay

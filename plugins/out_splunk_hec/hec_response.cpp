@@ -41,39 +41,8 @@ std::string code_text(int code, const std::string& text) {
 
 // One actionable sentence for the codes an operator must fix; empty for the others.
 std::string alert_for(int code, const std::string& text) {
-  const std::string what = "(" + code_text(code, text) + ")";
-  switch (code) {
-    case 1:
-      return "Splunk refused the HEC token " + what +
-             ": the token is disabled; enable it in Splunk or set this output's token to an "
-             "enabled one; the events stay buffered";
-    case 2:
-    case 3:
-      return "Splunk did not accept the authorization " + what +
-             ": check this output's token and that no proxy drops or rewrites the "
-             "Authorization header; the events stay buffered";
-    case 4:
-    case 21:
-    case 22:
-      return "Splunk refused the HEC token " + what +
-             ": check this output's token; the events stay buffered";
-    case 10:
-      return "Splunk requires a data channel " + what +
-             ": the token has indexer acknowledgement enabled, which this output does not "
-             "support yet; disable acknowledgement on the token; the events stay buffered";
-    case 11:
-      return "Splunk refused the data channel " + what +
-             ": check the token's acknowledgement configuration; the events stay buffered";
-    case 14:
-      return "Splunk has acknowledgement disabled on this token while ack: true " + what +
-             ": enable acknowledgement on the token or set ack: false; the events stay buffered";
-    case 16:
-      return "Splunk refused the request " + what +
-             ": query-string authorization is not enabled; check that url has no query "
-             "string; the events stay buffered";
-    default:
-      return "";
-  }
+  std::string advice = hec_code_advice(code, text);
+  return advice.empty() ? advice : advice + "; the events stay buffered";
 }
 
 const char* alert_for_status(long status) {
@@ -138,6 +107,41 @@ void per_item(const HecBody& hec, int status, size_t items, Outcome& outcome) {
 }
 
 }  // namespace
+
+std::string hec_code_advice(int code, const std::string& text) {
+  const std::string what = "(" + code_text(code, text) + ")";
+  switch (code) {
+    case 1:
+      return "Splunk refused the HEC token " + what +
+             ": the token is disabled; enable it in Splunk or set this output's token to an "
+             "enabled one";
+    case 2:
+    case 3:
+      return "Splunk did not accept the authorization " + what +
+             ": check this output's token and that no proxy drops or rewrites the "
+             "Authorization header";
+    case 4:
+    case 21:
+    case 22:
+      return "Splunk refused the HEC token " + what + ": check this output's token";
+    case 10:
+      return "Splunk requires a data channel " + what +
+             ": the token has indexer acknowledgement enabled; set ack: true on this output "
+             "(or disable acknowledgement on the token)";
+    case 11:
+      return "Splunk refused the data channel " + what +
+             ": check the token's acknowledgement configuration";
+    case 14:
+      return "Splunk has acknowledgement disabled on this token while ack: true " + what +
+             ": enable acknowledgement on the token or set ack: false";
+    case 16:
+      return "Splunk refused the request " + what +
+             ": query-string authorization is not enabled; check that url has no query "
+             "string";
+    default:
+      return "";
+  }
+}
 
 Outcome classify_hec_response(const delivery::HttpResponse& response, size_t items,
                               const delivery::RetryableStatuses& retryable) {

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 
 #include "agent/delivery/batch_output.h"
 #include "agent/delivery/delivery_settings.h"
@@ -24,5 +25,11 @@ namespace auditrelay::splunk_hec {
 
 delivery::Outcome classify_hec_response(const delivery::HttpResponse& response, size_t items,
                                         const delivery::RetryableStatuses& retryable);
+
+// One actionable sentence for the HEC codes an operator must fix (token, channel,
+// acknowledgement, query-string authorization), e.g. "Splunk refused the HEC token (code 4:
+// Invalid token): check this output's token"; empty for the other codes. The delivery alert
+// adds what happens to the events; `check --connect` prints it as is.
+std::string hec_code_advice(int code, const std::string& text);
 
 }  // namespace auditrelay::splunk_hec

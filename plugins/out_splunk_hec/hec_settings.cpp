@@ -28,10 +28,14 @@ void validate(const Settings& settings) {
   if (settings.has("index") && settings.string("index").empty()) {
     throw settings.error("index", "must not be empty (leave it out for the token's default)");
   }
-  if (settings.boolean("ack")) {
-    throw settings.error("ack",
-                         "true is not supported yet (indexer acknowledgement needs a "
-                         "channel and /services/collector/ack polling); set ack: false");
+  if (settings.duration("ack_interval").count() <= 0) {
+    throw settings.error("ack_interval", "must be longer than 0");
+  }
+  if (settings.duration("ack_timeout") <= settings.duration("ack_interval")) {
+    throw settings.error("ack_timeout", "must be longer than ack_interval");
+  }
+  if (settings.integer("ack_max_pending") < 1 || settings.integer("ack_max_pending") > 100000) {
+    throw settings.error("ack_max_pending", "must be between 1 and 100000");
   }
   delivery::validate_delivery_settings(settings);
 }
@@ -43,11 +47,23 @@ std::vector<std::string> request_headers(const Settings& settings) {
   return headers;
 }
 
-std::string event_url(const std::string& base_url) {
+namespace {
+
+std::string collector_url(const std::string& base_url, std::string_view endpoint) {
   std::string url = base_url;
   while (!url.empty() && url.back() == '/')
     url.pop_back();
-  return url + "/services/collector/event";
+  return url.append("/services/collector/").append(endpoint);
+}
+
+}  // namespace
+
+std::string event_url(const std::string& base_url) {
+  return collector_url(base_url, "event");
+}
+
+std::string ack_url(const std::string& base_url) {
+  return collector_url(base_url, "ack");
 }
 
 std::string machine_hostname() {

@@ -52,7 +52,21 @@ inline constexpr std::array kSettings{
     SettingSpec{.key = "ack",
                 .type = SettingType::kBool,
                 .default_value = "false",
-                .doc = "Indexer acknowledgement (only false is supported yet)"},
+                .doc = "Indexer acknowledgement: the cursor passes events only once Splunk "
+                       "confirms them indexed (the token must have acknowledgement enabled)"},
+    SettingSpec{.key = "ack_interval",
+                .type = SettingType::kDuration,
+                .default_value = "1s",
+                .doc = "Longest wait between two polls of /services/collector/ack while "
+                       "acknowledgements are awaited (polls start at 10 ms and double)"},
+    SettingSpec{.key = "ack_timeout",
+                .type = SettingType::kDuration,
+                .default_value = "5m",
+                .doc = "An acknowledgement not received by then: the events are sent again"},
+    SettingSpec{.key = "ack_max_pending",
+                .type = SettingType::kInt,
+                .default_value = "64",
+                .doc = "Most requests waiting for acknowledgement; beyond, sending pauses"},
     delivery::kBatchSection,
     delivery::kConcurrencySetting,
     delivery::kRetrySection,
@@ -69,6 +83,8 @@ std::vector<std::string> request_headers(const Settings& settings);
 
 // <url>/services/collector/event, whether or not the configured url ends with a slash.
 std::string event_url(const std::string& base_url);
+// <url>/services/collector/ack, likewise.
+std::string ack_url(const std::string& base_url);
 
 // This machine's hostname, or "localhost" if it cannot be read.
 std::string machine_hostname();

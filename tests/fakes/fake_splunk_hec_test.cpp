@@ -151,7 +151,7 @@ TEST_CASE_FIXTURE(Fixture, "acknowledgement: channel required, ackIds per channe
 
 TEST_CASE_FIXTURE(Fixture, "acknowledgement faults: delayed, never, out of order") {
   FakeSplunkHec hec(dir.path(), {"--ack"});
-  hec.set_faults("{\"ack_delay_ms\":300}");
+  hec.set_faults("{\"ack_delay_ms\":1000}");
   send(hec, envelope("a"), {kAuth, kChannel});
   CHECK(poll(hec, "0").body == "{\"acks\":{\"0\":false}}");
   CHECK(test::wait_until([&] { return poll(hec, "0").body == "{\"acks\":{\"0\":true}}"; },

@@ -197,13 +197,16 @@ void HttpConnection::start_timer(uint64_t delay_ms, uint64_t seq, FakeResponse r
   t->handle.data = t;
   uv_timer_init(tcp_.loop, &t->handle);
   timers_.insert(t);
+  // libuv counts from the loop's cached clock in whole milliseconds, so a timer can fire up to
+  // a millisecond early; refresh the clock and add one so a delay is never shorter than asked.
+  uv_update_time(tcp_.loop);
   uv_timer_start(
       &t->handle,
       [](uv_timer_t* h) {
         auto* timer = static_cast<Timer*>(h->data);
         timer->connection->on_timer(timer);
       },
-      delay_ms, 0);
+      delay_ms + 1, 0);
 }
 
 void HttpConnection::on_timer(Timer* timer) {

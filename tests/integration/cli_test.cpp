@@ -1,6 +1,9 @@
 // The command line: exit codes, messages, and the normalize command.
 #include <doctest/doctest.h>
 
+#include <filesystem>
+#include <vector>
+
 #include "tests/integration/pipeline_config.h"
 #include "tests/support/process.h"
 
@@ -110,4 +113,19 @@ TEST_CASE("normalize reads stdin, and gives the same ids for the same input") {
   auto lines = read_lines(dir / "agent.stdout");
   REQUIRE(lines.size() == 2);
   CHECK(lines[0] != lines[1]);  // identical lines at two positions: two ids
+}
+
+TEST_CASE("every example configuration in conf/ passes check, secrets masked") {
+  TempDir dir;
+  const std::vector<std::string> env = {"ELASTIC_API_KEY=ZXhhbXBsZTprZXk=",
+                                        "SPLUNK_HEC_TOKEN=11111111-2222-3333-4444-555555555555"};
+  for (const auto& entry : std::filesystem::directory_iterator(source_dir() / "conf")) {
+    if (entry.path().extension() != ".yaml") continue;
+    auto r = run_agent({"check", "-c", entry.path().string()}, dir.path(), std::chrono::seconds(30),
+                       std::nullopt, env);
+    const std::string what = entry.path().string() + ": " + r.err;
+    CHECK_MESSAGE(r.exit_code == 0, what);
+    CHECK(!contains(r.out, "ZXhhbXBsZTprZXk="));
+    CHECK(!contains(r.out, "11111111-2222-3333-4444-555555555555"));
+  }
 }

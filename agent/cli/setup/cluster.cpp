@@ -3,8 +3,7 @@
 #include <rapidjson/document.h>
 
 #include <cctype>
-#include <cstdlib>
-#include <iostream>
+#include <stdexcept>
 #include <utility>
 #include <variant>
 
@@ -53,18 +52,6 @@ std::vector<std::string> secrets_of(const Settings& settings,
   return secrets;
 }
 
-// A URL for messages: without user:password@ (credentials may be written into hosts).
-std::string display_url(std::string url) {
-  size_t start = url.find("://");
-  start = start == std::string::npos ? 0 : start + 3;
-  size_t end = url.find('/', start);
-  size_t at = url.rfind('@', end == std::string::npos ? url.size() : end);
-  if (at != std::string::npos && at >= start) url.erase(start, at + 1 - start);
-  while (!url.empty() && url.back() == '/')
-    url.pop_back();
-  return url;
-}
-
 // Elasticsearch's own explanation in an error answer ("type: reason"), else the body's start.
 std::string es_reason(const std::string& body) {
   std::string reason;
@@ -92,16 +79,12 @@ Cluster::Cluster(const InstanceConfig& output, const std::filesystem::path& stat
     : hosts_(output.settings.strings("hosts")),
       headers_(json_headers(output.settings)),
       secrets_(secrets_of(output.settings, headers_)) {
-  delivery::HttpClientOptions options = delivery::delivery_options(output.settings, state_dir).http;
-  if (int rc = uv_loop_init(&loop_); rc != 0)
-    throw SetupError(std::string("cannot start an event loop: ") + uv_strerror(rc));
-  client_ = std::make_unique<delivery::HttpClient>(&loop_, std::move(options));
-}
-
-Cluster::~Cluster() {
-  client_.reset();
-  uv_run(&loop_, UV_RUN_DEFAULT);  // let the client's handles close
-  uv_loop_close(&loop_);
+  try {
+    client_ = std::make_unique<delivery::BlockingHttpClient>(
+        delivery::delivery_options(output.settings, state_dir).http);
+  } catch (const std::runtime_error& e) {
+    throw SetupError(e.what());
+  }
 }
 
 HttpResponse Cluster::request(const std::string& method, const std::string& path,
@@ -118,10 +101,10 @@ HttpResponse Cluster::request(const std::string& method, const std::string& path
     // 502-504: a proxy in front of a node that is down, as the output judges it too.
     if (r.status != 0 && r.status != 502 && r.status != 503 && r.status != 504) {
       base_url_ = url;
-      host_ = display_url(url);
+      host_ = delivery::display_url(url);
       return r;
     }
-    errors += (errors.empty() ? "" : "; ") + display_url(url) + ": " +
+    errors += (errors.empty() ? "" : "; ") + delivery::display_url(url) + ": " +
               (r.status != 0 ? "answered " + std::to_string(r.status) : redact(r.error));
   }
   throw SetupError("no host answered (" + errors + ")");
@@ -142,21 +125,7 @@ HttpResponse Cluster::send(std::string url, const std::string& method, const std
   request.url = url + path;
   request.headers = headers_;
   if (method == "PUT") request.body = std::make_shared<const std::string>(body);
-  HttpResponse response;
-  bool done = false;
-  client_->send(std::move(request), [&](HttpResponse r) {
-    response = std::move(r);
-    done = true;
-  });
-  while (!done) {
-    // The client's timer or sockets keep the loop alive until the callback has run.
-    if (uv_run(&loop_, UV_RUN_ONCE) == 0 && !done) {
-      std::cerr << "auditrelay: broken invariant: the HTTP client stopped without answering "
-                << method << " " << display_url(url) << path << "\n";
-      std::abort();
-    }
-  }
-  return response;
+  return client_->send(std::move(request));
 }
 
 [[noreturn]] void fail(const Cluster& cluster, const std::string& method, const std::string& path,

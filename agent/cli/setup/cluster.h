@@ -2,8 +2,6 @@
 // credentials and TLS settings, and messages that never show a secret.
 #pragma once
 
-#include <uv.h>
-
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -11,6 +9,7 @@
 
 #include "agent/config/config.h"
 #include "agent/delivery/http_client.h"
+#include "agent/delivery/http_probe.h"
 
 namespace auditrelay::cli::setup {
 
@@ -20,7 +19,6 @@ class Cluster {
  public:
   // Throws SetupError.
   Cluster(const InstanceConfig& output, const std::filesystem::path& state_dir);
-  ~Cluster();
   Cluster(const Cluster&) = delete;
   Cluster& operator=(const Cluster&) = delete;
 
@@ -42,8 +40,7 @@ class Cluster {
   std::vector<std::string> secrets_;
   std::string base_url_;  // the host that answered first, as configured; empty until then
   std::string host_;      // the same for messages
-  uv_loop_t loop_{};
-  std::unique_ptr<delivery::HttpClient> client_;
+  std::unique_ptr<delivery::BlockingHttpClient> client_;
 };
 
 // The message for an answer other than the expected ones: throws SetupError.

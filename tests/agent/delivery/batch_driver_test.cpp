@@ -31,6 +31,11 @@ struct Script {
   std::function<bool(std::string_view id)> wants = [](std::string_view) { return true; };
   size_t max_in_flight = 0;
   size_t in_flight = 0;
+  // Confirming later (like Splunk's indexer acknowledgement): each request is answered at
+  // once, and its outcome waits here until the test confirms it.
+  bool confirm_later = false;
+  size_t max_awaiting = 0;
+  std::vector<std::function<void()>> unconfirmed;
 };
 
 class ScriptedOutput : public BatchOutput {
@@ -39,6 +44,10 @@ class ScriptedOutput : public BatchOutput {
       : loop_(loop), script_(std::move(script)) {}
 
   bool wants(const DocumentView& d) const override { return script_->wants(d.id); }
+
+  size_t max_awaiting() const override {
+    return script_->confirm_later ? script_->max_awaiting : BatchOutput::max_awaiting();
+  }
 
   std::string encode(const DocumentBatch& batch, std::span<const uint32_t> items) override {
     std::string body;
@@ -50,7 +59,7 @@ class ScriptedOutput : public BatchOutput {
   }
 
   void send(std::shared_ptr<const std::string> body, size_t count,
-            std::function<void(Outcome)> done) override {
+            std::function<void(Outcome)> done, std::function<void()> answered) override {
     Ids ids;
     std::istringstream in(*body);
     for (std::string line; std::getline(in, line);)
@@ -60,11 +69,17 @@ class ScriptedOutput : public BatchOutput {
     script_->requests.push_back(ids);
     script_->max_in_flight = std::max(script_->max_in_flight, ++script_->in_flight);
     auto timer = std::make_unique<loop::Timer>(loop_);
-    timer->start(std::max<uint64_t>(1, script_->delay_ms(n)), 0,
-                 [this, ids, n, done = std::move(done)] {
-                   --script_->in_flight;
-                   done(script_->answer(ids, n));
-                 });
+    timer->start(
+        std::max<uint64_t>(1, script_->delay_ms(n)), 0,
+        [this, ids, n, done = std::move(done), answered = std::move(answered)] {
+          --script_->in_flight;
+          if (!script_->confirm_later) {
+            done(script_->answer(ids, n));
+            return;
+          }
+          script_->unconfirmed.push_back([this, done, ids, n] { done(script_->answer(ids, n)); });
+          answered();
+        });
     timers_.push_back(std::move(timer));
   }
 
@@ -149,6 +164,47 @@ TEST_CASE("batches of at most max_records, several in flight, each document sent
   CHECK(f.script->max_in_flight <= 3);
   CHECK(f.script->max_in_flight > 1);
   CHECK(f.queue->cursor("es") == f.end());
+}
+
+TEST_CASE("a batch answered but not confirmed frees its slot; the cursor waits for it") {
+  Fixture f;
+  f.options.max_records = 10;
+  f.options.concurrency = 1;
+  f.script->confirm_later = true;
+  f.script->max_awaiting = 4;
+  for (int i = 0; i < 8; ++i)
+    f.queue->append(docs(i * 10, 10));
+  f.driver = std::make_unique<BatchDriver>(
+      &f.loop, "es", std::make_unique<ScriptedOutput>(&f.loop, f.script), f.options, *f.queue,
+      f.metrics, [] { return 0.0; }, [&f] { return f.now; });
+  f.driver->start();
+  auto run_until = [&](const std::function<bool()>& condition) {
+    return test::wait_until([&] {
+      uv_run(&f.loop, UV_RUN_NOWAIT);
+      return condition();
+    });
+  };
+  // One request at a time, but four batches may wait for their confirmation.
+  CHECK(run_until([&] { return f.script->unconfirmed.size() == 4; }));
+  CHECK(f.script->requests.size() == 4);
+  CHECK(f.script->max_in_flight == 1);
+  CHECK(f.queue->cursor("es") == 0);
+  // The second confirmed first: the cursor still waits for the first; a fifth batch goes.
+  f.script->unconfirmed[1]();
+  CHECK(run_until([&] { return f.script->requests.size() == 5; }));
+  CHECK(f.queue->cursor("es") == 0);
+  f.script->unconfirmed[0]();
+  CHECK(run_until([&] { return f.queue->cursor("es") == 20; }));
+  bool drained = false;
+  f.driver->drain([&] { drained = true; }, true);
+  size_t confirmed = 2;
+  CHECK(run_until([&] {
+    while (confirmed < f.script->unconfirmed.size())
+      f.script->unconfirmed[confirmed++]();
+    return drained;
+  }));
+  CHECK(f.queue->cursor("es") == f.end());
+  CHECK(f.sent_once().size() == 80);
 }
 
 TEST_CASE("the cursor waits for an earlier batch that is still being retried") {

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <chrono>
 
 using namespace auditrelay;
 using namespace auditrelay::splunk_hec;
@@ -17,6 +18,9 @@ Settings settings(std::string url, bool ack = false, std::string compression = "
   s.set("compression", std::move(compression), {}, false, false);
   s.set("index", std::monostate{}, {}, false, false);
   s.set("ack", ack, {}, true, false);
+  s.set("ack_interval", std::chrono::milliseconds(1000), {}, false, false);
+  s.set("ack_timeout", std::chrono::milliseconds(300'000), {}, false, false);
+  s.set("ack_max_pending", int64_t{64}, {}, false, false);
   return s;
 }
 
@@ -27,9 +31,16 @@ TEST_CASE("the url must be http or https") {
   CHECK_THROWS_AS(validate(settings("ftp://splunk")), ConfigError);
 }
 
-TEST_CASE("ack: true is refused for now") {
-  CHECK_THROWS_WITH_AS(validate(settings("https://splunk:8088", true)),
-                       doctest::Contains("true is not supported yet"), ConfigError);
+TEST_CASE("acknowledgement settings: a timeout longer than the interval, a sane limit") {
+  Settings s = settings("https://splunk:8088", true);
+  s.set("ack_timeout", std::chrono::milliseconds(1000), {}, true, false);
+  CHECK_THROWS_WITH_AS(validate(s), doctest::Contains("ack_timeout"), ConfigError);
+  s = settings("https://splunk:8088", true);
+  s.set("ack_interval", std::chrono::milliseconds(0), {}, true, false);
+  CHECK_THROWS_WITH_AS(validate(s), doctest::Contains("ack_interval"), ConfigError);
+  s = settings("https://splunk:8088", true);
+  s.set("ack_max_pending", int64_t{0}, {}, true, false);
+  CHECK_THROWS_WITH_AS(validate(s), doctest::Contains("ack_max_pending"), ConfigError);
 }
 
 TEST_CASE("headers: the token as Splunk authorization, gzip when configured") {
@@ -45,6 +56,7 @@ TEST_CASE("the event endpoint") {
   CHECK(event_url("https://splunk:8088") == "https://splunk:8088/services/collector/event");
   CHECK(event_url("https://splunk:8088/") == "https://splunk:8088/services/collector/event");
   CHECK(event_url("https://proxy/splunk") == "https://proxy/splunk/services/collector/event");
+  CHECK(ack_url("https://splunk:8088/") == "https://splunk:8088/services/collector/ack");
 }
 
 TEST_CASE("the hostname default is not empty") {
