@@ -35,7 +35,8 @@ TEST_CASE("health answers: healthy, nearly full, not ready, not HEC at all") {
 
 TEST_CASE("token answers: No data means the token is fine; token and channel codes explained") {
   CHECK(splunk_hec::judge_token_answer(answer(400, R"({"text":"No data","code":5})")).ok);
-  auto invalid = splunk_hec::judge_token_answer(answer(403, R"({"text":"Invalid token","code":4})"));
+  auto invalid =
+      splunk_hec::judge_token_answer(answer(403, R"({"text":"Invalid token","code":4})"));
   CHECK_FALSE(invalid.ok);
   CHECK(contains(invalid.message, "token"));
   auto channel = splunk_hec::judge_token_answer(
