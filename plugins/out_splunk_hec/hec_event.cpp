@@ -5,11 +5,28 @@
 #include <rapidjson/writer.h>
 
 #include <cstdio>
+#include <memory>
 
 namespace auditrelay::splunk_hec {
 namespace {
 
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+using Pool = rapidjson::MemoryPoolAllocator<>;
+using PooledDocument = rapidjson::GenericDocument<rapidjson::UTF8<>, Pool, Pool>;
+
+}  // namespace
+
+// What parsing one event needs, reused from event to event of a body: a copy of the document
+// to parse in place (strings point into it, nothing is copied) and an arena for the DOM and
+// the parser's stack, so a document costs no allocation.
+struct EventEncoder::Scratch {
+  static constexpr size_t kArenaBytes = 64 * 1024;
+  std::string copy;
+  std::unique_ptr<char[]> arena = std::make_unique<char[]>(kArenaBytes);
+  Pool pool{arena.get(), kArenaBytes};
+};
+
+namespace {
 
 void append_json_string(std::string_view text, std::string& out) {
   rapidjson::StringBuffer buffer;
@@ -144,9 +161,18 @@ EventEncoder::EventEncoder(EventMetadata metadata) : fields_(std::move(metadata.
 }
 
 void EventEncoder::append_event(std::string_view document, std::string& out) const {
-  rapidjson::Document doc;
-  doc.Parse(document.data(), document.size());
-  const bool valid = !doc.HasParseError();
+  Scratch scratch;
+  append_event(document, out, scratch);
+}
+
+void EventEncoder::append_event(std::string_view document, std::string& out,
+                                Scratch& scratch) const {
+  scratch.pool.Clear();  // frees what outgrew the arena; the arena itself stays
+  scratch.copy.assign(document);
+  PooledDocument doc(&scratch.pool, 1024, &scratch.pool);
+  doc.ParseInsitu(scratch.copy.data());
+  // In place, parsing stops at a NUL byte, which no valid document holds.
+  const bool valid = !doc.HasParseError() && document.find('\0') == std::string_view::npos;
 
   out += '{';
   std::optional<std::string> time;
@@ -204,11 +230,12 @@ void EventEncoder::append_body(const DocumentBatch& batch, std::span<const uint3
   for (uint32_t i : items)
     size += batch[i].json.size() + metadata_json_.size() + 96;
   out.reserve(out.size() + size);
+  Scratch scratch;
   bool first = true;
   for (uint32_t i : items) {
     if (!first) out += '\n';
     first = false;
-    append_event(batch[i].json, out);
+    append_event(batch[i].json, out, scratch);
   }
 }
 

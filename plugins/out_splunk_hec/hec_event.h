@@ -47,6 +47,9 @@ class EventEncoder {
   void append_event(std::string_view document, std::string& out) const;
 
  private:
+  struct Scratch;
+  void append_event(std::string_view document, std::string& out, Scratch& scratch) const;
+
   // ,"host":..,"source":..,"sourcetype":..[,"index":..],"event":  computed once.
   std::string metadata_json_;
   std::vector<std::string> fields_;

@@ -109,7 +109,8 @@ void per_item(const HecBody& hec, int status, size_t items, Outcome& outcome) {
 }  // namespace
 
 std::string hec_code_advice(int code, const std::string& text) {
-  const std::string what = "(" + code_text(code, text) + ")";
+  std::string what = "(";  // built by appending: GCC 12 -O2 warns (-Wrestrict) on "(" + ...
+  what.append(code_text(code, text)).push_back(')');
   switch (code) {
     case 1:
       return "Splunk refused the HEC token " + what +

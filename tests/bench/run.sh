@@ -4,12 +4,12 @@
 #   bash tests/bench/run.sh BUILD_DIR [--records N] [--repeat R] [--keep] [--only NAME[,NAME]]
 #
 # BUILD_DIR is a build tree (Release) holding `auditrelay` and tests/bench/'s tools (and
-# tests/fakes/fake_elasticsearch for the elasticsearch scenario). Every scenario runs over N
-# generated records (default 1,000,000); the table goes to stdout and the results to
-# BUILD_DIR/bench-results.json. Generated data lives in a temporary directory under BUILD_DIR,
-# removed at the end unless --keep. --only runs some scenarios: normalize, tail-file, buffer,
-# tail-elasticsearch. Needs bash, coreutils and awk only (no python; the fake Elasticsearch
-# listens on 127.0.0.1 and is driven through bash's /dev/tcp).
+# tests/fakes/fake_elasticsearch and fake_splunk_hec for the scenarios into them). Every
+# scenario runs over N generated records (default 1,000,000); the table goes to stdout and the
+# results to BUILD_DIR/bench-results.json. Generated data lives in a temporary directory under
+# BUILD_DIR, removed at the end unless --keep. --only runs some scenarios: normalize, tail-file,
+# buffer, tail-elasticsearch, tail-splunk-hec, tail-splunk-hec-ack. Needs bash, coreutils and awk
+# only (no python; the fakes listen on 127.0.0.1 and are driven through bash's /dev/tcp).
 set -euo pipefail
 
 usage() {
@@ -23,7 +23,7 @@ die() {
   exit 1
 }
 
-all_scenarios="normalize tail-file buffer tail-elasticsearch"
+all_scenarios="normalize tail-file buffer tail-elasticsearch tail-splunk-hec tail-splunk-hec-ack"
 
 # ------------------------------------------------------------------------------------------------
 # Arguments
@@ -76,6 +76,10 @@ rusage_helper=$build_dir/tests/bench/auditrelay_bench_rusage
 fake_es=$build_dir/tests/fakes/fake_elasticsearch
 if selected tail-elasticsearch; then
   [ -x "$fake_es" ] || die "$fake_es is missing (build the 'fake_elasticsearch' target)"
+fi
+fake_hec=$build_dir/tests/fakes/fake_splunk_hec
+if selected tail-splunk-hec || selected tail-splunk-hec-ack; then
+  [ -x "$fake_hec" ] || die "$fake_hec is missing (build the 'fake_splunk_hec' target)"
 fi
 
 build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$build_dir/CMakeCache.txt" 2>/dev/null || true)
@@ -140,7 +144,7 @@ measure() {
 # Work directory and data
 
 work=$(mktemp -d "$build_dir/bench-data.XXXXXX")
-fake_pid=""  # the fake Elasticsearch while the elasticsearch scenario runs
+fake_pid=""  # the fake (Elasticsearch, Splunk HEC) while a scenario into it runs
 cleanup() {
   if [ -n "$fake_pid" ]; then
     kill -TERM "$fake_pid" 2>/dev/null || true
@@ -319,23 +323,36 @@ bench_buffer() {
   rm -f "$docs"
 }
 
-# (e): tail input → disk buffer (zstd, sync: batch) → elasticsearch output, `run --once`, into
-# tests/fakes' fake_elasticsearch (started once, reset before every run). The fake must have
-# indexed exactly N documents, every item answered 201. The fake's own CPU time (from
-# /proc/PID/stat) is reported per document, to tell whether the sink, not the agent, was the limit.
+# (e), (f), (g): tail input → disk buffer (zstd, sync: batch) → an HTTP output, `run --once`,
+# into one of tests/fakes' fakes (started once per scenario, reset before every run):
+#   tail-elasticsearch   elasticsearch output → fake_elasticsearch; it must have indexed exactly N
+#                        documents, every item answered 201.
+#   tail-splunk-hec      splunk_hec output → fake_splunk_hec; it must have stored exactly N events,
+#                        every event request answered with HEC code 0.
+#   tail-splunk-hec-ack  the same with `ack: true` → fake_splunk_hec --ack; the agent must also
+#                        have polled /services/collector/ack, and no batch may be left unacked.
+# The fake's own CPU time (from /proc/PID/stat) is reported per document, to tell whether the
+# sink, not the agent, was the limit.
+
+# The running fake: its pid, ports, what to call it in messages ("fake Elasticsearch") and the
+# prefix of its files in $work (fake_es: fake_es.port, .out, .err, .stats).
+fake_label=""
+fake_prefix=""
+fake_port=""
+fake_control_port=""
 
 # fake_http METHOD PATH: one request to the fake's control port; prints the response body.
 fake_http() {
   local method=$1 path=$2 response status
   exec 3<>"/dev/tcp/127.0.0.1/$fake_control_port" ||
-    die "cannot connect to the fake Elasticsearch's control port $fake_control_port"
+    die "cannot connect to the $fake_label's control port $fake_control_port"
   printf '%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n' \
     "$method" "$path" >&3
   response=$(timeout 30 cat <&3 || true)
   exec 3<&-
   status=${response%%$'\r'*}
   [[ $status == "HTTP/1.1 200"* ]] ||
-    die "fake Elasticsearch: $method $path answered '${status:-nothing}': ${response#*$'\r\n\r\n'}"
+    die "$fake_label: $method $path answered '${status:-nothing}': ${response#*$'\r\n\r\n'}"
   printf '%s\n' "${response#*$'\r\n\r\n'}"
 }
 
@@ -343,48 +360,78 @@ fake_http() {
 # fields 14 and 15; the command name, field 2, may hold spaces, so count from its ')').
 proc_cpu_ticks() {
   local stat
-  stat=$(<"/proc/$1/stat") || die "cannot read /proc/$1/stat (did the fake Elasticsearch die?)"
+  stat=$(<"/proc/$1/stat") || die "cannot read /proc/$1/stat (did the $fake_label die?)"
   stat=${stat##*) }
   local -a f
   read -r -a f <<<"$stat"
   echo $((f[11] + f[12]))
 }
 
-start_fake_es() {
-  local port_file=$work/fake_es.port i
+# start_fake PREFIX LABEL BINARY [ARGS...]: starts BINARY ARGS --port-file --exit-with-parent in
+# the background and waits for its port file ("<port> <control_port>"); sets fake_pid,
+# fake_port, fake_control_port, fake_label, fake_prefix.
+start_fake() {
+  local prefix=$1 label=$2 binary=$3 name i
+  shift 3
+  local port_file=$work/$prefix.port
+  name=$(basename "$binary")
+  fake_prefix=$prefix fake_label=$label
   rm -f "$port_file"
-  "$fake_es" --port-file "$port_file" --exit-with-parent \
-    >"$work/fake_es.out" 2>"$work/fake_es.err" &
+  "$binary" "$@" --port-file "$port_file" --exit-with-parent \
+    >"$work/$prefix.out" 2>"$work/$prefix.err" &
   fake_pid=$!
   for ((i = 0; i < 200; i++)); do
     [ -s "$port_file" ] && break
     kill -0 "$fake_pid" 2>/dev/null ||
-      die "fake_elasticsearch exited at start: $(tail -n 5 "$work/fake_es.err")"
+      die "$name exited at start: $(tail -n 5 "$work/$prefix.err")"
     sleep 0.05
   done
-  [ -s "$port_file" ] || die "fake_elasticsearch wrote no port file within 10 s"
+  [ -s "$port_file" ] || die "$name wrote no port file within 10 s"
   read -r fake_port fake_control_port <"$port_file"
   [[ $fake_port =~ ^[0-9]+$ && $fake_control_port =~ ^[0-9]+$ ]] ||
-    die "fake_elasticsearch's port file holds '$(cat "$port_file")'"
+    die "$name's port file holds '$(cat "$port_file")'"
 }
 
-bench_tail_elasticsearch() {
-  local i dir cfg dead_letter rejected stats indexed by_status others t0 t1 clk_tck
-  local sink_us agent_us r_sink_us="" r_disk="" disk extra
-  echo "bench: tail -> buffer -> elasticsearch..." >&2
+# stop_fake: keeps the fake's last stats in $work/PREFIX.stats (for --keep) and stops it.
+stop_fake() {
+  fake_http GET /_fake/stats >"$work/$fake_prefix.stats"
+  kill -TERM "$fake_pid" 2>/dev/null || true
+  wait "$fake_pid" 2>/dev/null || true
+  fake_pid=""
+}
+
+# bench_tail_sink TITLE SUBDIR OUTPUT_FN CHECK_FN PREFIX LABEL BINARY [ARGS...]: one scenario into
+# a fake: starts it (start_fake PREFIX LABEL BINARY ARGS), then for each run resets it, runs the
+# agent with a config in $work/SUBDIR and collects the fake's stats; stops it at the end.
+# OUTPUT_FN prints the config's `outputs:` list (it may use $fake_port). After each run CHECK_FN
+# reads $stats (the fake's /_fake/stats) and sets check_failure (empty when the fake received what
+# it should), check_extra (more JSON members for the result, may be empty) and check_note (a line
+# for under the table, may be empty).
+# sink_service, when set (for the call: `sink_service=... bench_tail_sink ...`), holds more lines
+# of the config's `service:` section.
+bench_tail_sink() {
+  local title=$1 subdir=$2 output_fn=$3 check_fn=$4 prefix=$5 label=$6
+  shift 6
+  local i dir cfg dead_letter rejected stats t0 t1 clk_tck
+  local sink_us agent_us r_sink_us="" r_disk="" r_extra="" r_note="" disk extra
   clk_tck=$(getconf CLK_TCK)
-  start_fake_es
+  echo "bench: $title..." >&2
+  start_fake "$prefix" "$label" "$@"
   for ((i = 0; i < repeat; i++)); do
-    dir=$work/tail-es
+    dir=$work/$subdir
     rm -rf "$dir"
     mkdir -p "$dir"
     ln "$pg_file" "$dir/input.jsonl" 2>/dev/null || cp "$pg_file" "$dir/input.jsonl"
     cfg=$dir/auditrelay.yaml
     dead_letter=$dir/state/dead_letter.ndjson  # the default place
-    cat >"$cfg" <<EOF
+    {
+      cat <<EOF
 service:
   log_level: warn
   storage: {path: "$dir/state", sync: batch}
+EOF
+      [ -z "${sink_service:-}" ] || printf '%s\n' "$sink_service"
+      cat <<EOF
 pipeline:
   normalize: {dataset: policy_gateway.audit, namespace: bench}
   inputs:
@@ -393,41 +440,37 @@ pipeline:
       read_from_head: true
       schema: policy_gateway
   outputs:
-    - name: es
-      type: elasticsearch
-      hosts: ["http://127.0.0.1:$fake_port"]
 EOF
+      "$output_fn"
+    } >"$cfg"
     fake_http POST /_fake/reset >/dev/null
     t0=$(proc_cpu_ticks "$fake_pid")
     measure "$dir/run.out" "$dir/run.err" "$agent" run -c "$cfg" --once
     t1=$(proc_cpu_ticks "$fake_pid")
     stats=$(fake_http GET /_fake/stats)
     if [ "$m_exit" != 0 ]; then
-      echo "--- fake Elasticsearch stats ---" >&2
+      echo "--- $fake_label stats ---" >&2
       echo "$stats" >&2
       echo "--- auditrelay run stderr (last 20 lines) ---" >&2
       tail -n 20 "$dir/run.err" >&2 || true
       [ -s "$dir/run.err" ] || echo "(empty)" >&2
       die "auditrelay run -c $cfg --once exited with $m_exit"
     fi
-    indexed=$(sed -n 's/.*"indexed":\([0-9]*\).*/\1/p' <<<"$stats")
-    by_status=$(sed -n 's/.*"items_by_status":{\([^}]*\)}.*/\1/p' <<<"$stats")
-    others=$(awk -v RS=, 'NF && $0 !~ /^[[:space:]]*"201":/ { n++ } END { print n + 0 }' <<<"$by_status")
     rejected=0
     [ -f "$dead_letter" ] && rejected=$(wc -l <"$dead_letter")
-    if [ "$indexed" != "$records" ] || [ "$others" -ne 0 ]; then
+    check_failure="" check_extra="" check_note=""
+    "$check_fn"
+    if [ -n "$check_failure" ]; then
       if [ "$rejected" -ne 0 ]; then
         echo "--- dead letters (first 3 of $rejected) ---" >&2
         head -n 3 "$dead_letter" | cut -c 1-400 >&2
       fi
-      echo "--- fake Elasticsearch stats ---" >&2
+      echo "--- $fake_label stats ---" >&2
       echo "$stats" >&2
       echo "--- auditrelay run stderr (last 20 lines) ---" >&2
       tail -n 20 "$dir/run.err" >&2 || true
       [ -s "$dir/run.err" ] || echo "(empty)" >&2
-      die "tail -> buffer -> elasticsearch: the fake indexed ${indexed:-?} documents (expected" \
-        "exactly $records), items by status {${by_status}} (expected only \"201\"), $rejected" \
-        "dead letters (use --keep to inspect)"
+      die "$title: $check_failure, $rejected dead letters (use --keep to inspect)"
     fi
     sink_us=$(awk -v t="$((t1 - t0))" -v hz="$clk_tck" -v n="$records" \
       'BEGIN { printf "%.2f", t * 1e6 / hz / n }')
@@ -444,20 +487,112 @@ EOF
     fi
     record_best
     if [ "$r_new" = 1 ]; then
-      r_sink_us=$sink_us r_disk=$disk
+      r_sink_us=$sink_us r_disk=$disk r_extra=$check_extra r_note=$check_note
     fi
   done
-  fake_http GET /_fake/stats >"$work/fake_es.stats"  # for --keep
-  kill -TERM "$fake_pid" 2>/dev/null || true
-  wait "$fake_pid" 2>/dev/null || true
-  fake_pid=""
+  stop_fake
   extra="\"sink_cpu_us_per_record\": $r_sink_us"
-  notes+=("tail -> buffer -> elasticsearch: the fake Elasticsearch used $r_sink_us CPU-µs per document")
+  notes+=("$title: the $fake_label used $r_sink_us CPU-µs per document")
   if [ -n "$r_disk" ]; then
     extra+=", \"disk_write_bytes_per_record\": $r_disk"
-    notes+=("tail -> buffer -> elasticsearch: the agent wrote $r_disk bytes per record to disk (buffer segments and state; the kernel's count, GNU time %O)")
+    notes+=("$title: the agent wrote $r_disk bytes per record to disk (buffer segments and state; the kernel's count, GNU time %O)")
   fi
-  add_result "tail -> buffer -> elasticsearch" "$(stat -c %s "$pg_file")" "$extra"
+  [ -n "$r_extra" ] && extra+=", $r_extra"
+  [ -n "$r_note" ] && notes+=("$title: $r_note")
+  add_result "$title" "$(stat -c %s "$pg_file")" "$extra"
+}
+
+# json_count KEY: the number after "KEY": in $stats (empty when absent).
+json_count() {
+  sed -n "s/.*\"$1\":\\([0-9]*\\).*/\\1/p" <<<"$stats"
+}
+
+# json_keys_except KEY OBJECT: how many keys of the flat JSON object "OBJECT" (members only,
+# without braces) are not KEY.
+json_keys_except() {
+  awk -v RS=, -v key="\"$1\":" 'NF && index($0, key) == 0 { n++ } END { print n + 0 }' <<<"$2"
+}
+
+es_output() {
+  cat <<EOF
+    - name: es
+      type: elasticsearch
+      hosts: ["http://127.0.0.1:$fake_port"]
+EOF
+}
+
+es_check() {
+  local indexed by_status others
+  indexed=$(json_count indexed)
+  by_status=$(sed -n 's/.*"items_by_status":{\([^}]*\)}.*/\1/p' <<<"$stats")
+  others=$(awk -v RS=, 'NF && $0 !~ /^[[:space:]]*"201":/ { n++ } END { print n + 0 }' <<<"$by_status")
+  if [ "$indexed" != "$records" ] || [ "$others" -ne 0 ]; then
+    check_failure="the fake indexed ${indexed:-?} documents (expected exactly $records), items by status {${by_status}} (expected only \"201\")"
+  fi
+}
+
+bench_tail_elasticsearch() {
+  bench_tail_sink "tail -> buffer -> elasticsearch" tail-es es_output es_check \
+    fake_es "fake Elasticsearch" "$fake_es"
+}
+
+hec_token=auditrelay-bench-token
+# With --once the outputs get only shutdown_timeout (10 s by default) to deliver what is still
+# buffered once the input has read everything. Reading outruns the fake Splunk HEC (which costs
+# more CPU per event than the agent), so at 1,000,000 records the backlog takes longer than that.
+hec_service="  shutdown_timeout: 10m"
+
+hec_output() {
+  cat <<EOF
+    - name: hec
+      type: splunk_hec
+      url: "http://127.0.0.1:$fake_port"
+      token: "$hec_token"
+EOF
+}
+
+hec_ack_output() {
+  hec_output
+  echo "      ack: true"
+}
+
+# hec_check [ack]: exactly N events stored, every event request answered with HEC code 0; with
+# ack, acknowledgements polled and no batch the fake never acknowledged.
+hec_check() {
+  local indexed requests by_code others polled never
+  indexed=$(json_count indexed)
+  requests=$(json_count requests)
+  polled=$(json_count acks_polled)
+  never=$(json_count never_acked_events)
+  by_code=$(sed -n 's/.*"requests_by_code":{\([^}]*\)}.*/\1/p' <<<"$stats")
+  others=$(json_keys_except 0 "$by_code")
+  if [ "$indexed" != "$records" ] || [ "$others" -ne 0 ]; then
+    check_failure="the fake stored ${indexed:-?} events (expected exactly $records), requests by HEC code {${by_code}} (expected only \"0\")"
+  elif [ "${1:-}" = ack ] && { [ "${polled:-0}" -eq 0 ] || [ "${never:-0}" -ne 0 ]; }; then
+    check_failure="the fake answered ${polled:-?} ack polls (expected some) and left ${never:-?} events unacknowledged (expected none)"
+  fi
+  check_extra="\"sink_requests\": ${requests:-0}"
+  check_note="the agent sent ${requests:-?} event requests ($(awk -v n="$records" -v r="${requests:-0}" 'BEGIN { printf "%.0f", r ? n / r : 0 }') events each on average)"
+  if [ "${1:-}" = ack ]; then
+    check_extra+=", \"acks_polled\": ${polled:-0}"
+    check_note+=" and polled /services/collector/ack ${polled:-?} times"
+  fi
+}
+
+hec_ack_check() {
+  hec_check ack
+}
+
+bench_tail_splunk_hec() {
+  sink_service=$hec_service \
+    bench_tail_sink "tail -> buffer -> splunk_hec" tail-hec hec_output hec_check \
+    fake_hec "fake Splunk HEC" "$fake_hec" --token "$hec_token"
+}
+
+bench_tail_splunk_hec_ack() {
+  sink_service=$hec_service \
+    bench_tail_sink "tail -> buffer -> splunk_hec (ack)" tail-hec-ack hec_ack_output hec_ack_check \
+    fake_hec_ack "fake Splunk HEC" "$fake_hec" --token "$hec_token" --ack
 }
 
 if selected normalize; then
@@ -467,6 +602,8 @@ fi
 selected tail-file && bench_tail_file
 selected buffer && bench_buffer
 selected tail-elasticsearch && bench_tail_elasticsearch
+selected tail-splunk-hec && bench_tail_splunk_hec
+selected tail-splunk-hec-ack && bench_tail_splunk_hec_ack
 
 # ------------------------------------------------------------------------------------------------
 # Table and JSON
@@ -481,11 +618,18 @@ json_string() {
 results_file=$build_dir/bench-results.json
 export BENCH_JSON_MACHINE="{\"nproc\": $ncpu, \"cpu_model\": $(json_string "$cpu_model"), \"mem_total_mib\": $mem_mib, \"kernel\": $(json_string "$kernel")}"
 export BENCH_JSON_META="\"version\": $(json_string "$version"), \"commit\": $(json_string "$commit"), \"build_type\": $(json_string "$build_type"), \"timer\": $(json_string "$timer"), \"records\": $records, \"repeat\": $repeat, \"date\": $(json_string "$(date -u +%Y-%m-%dT%H:%M:%SZ)")"
-printf '%s\n' "${results[@]}" | awk -F'|' -v json="$results_file.tmp" '
+# The scenario column fits the longest name (31 characters at least).
+name_width=31
+for result in "${results[@]}"; do
+  name=${result%%|*}
+  [ ${#name} -le $name_width ] || name_width=${#name}
+done
+printf '%s\n' "${results[@]}" | awk -F'|' -v json="$results_file.tmp" -v w="$name_width" '
   BEGIN {
-    fmt = "%-31s %10s %9s %12s %9s %11s %6s %9s\n"
+    fmt = "%-" w "s %10s %9s %12s %9s %11s %6s %9s\n"
     printf fmt, "scenario", "records", "wall s", "records/s", "MiB/s", "CPU us/rec", "CPU %", "RSS MiB"
-    printf fmt, "-------------------------------", "----------", "---------", "------------",
+    dashes = sprintf("%" w "s", ""); gsub(/ /, "-", dashes)
+    printf fmt, dashes, "----------", "---------", "------------",
            "---------", "-----------", "------", "---------"
     printf "{\n  \"machine\": %s,\n  %s,\n  \"scenarios\": [", ENVIRON["BENCH_JSON_MACHINE"], ENVIRON["BENCH_JSON_META"] > json
   }
@@ -493,7 +637,7 @@ printf '%s\n' "${results[@]}" | awk -F'|' -v json="$results_file.tmp" '
     name = $1; n = $2; bytes = $3; wall = $4; cpu = $5 + $6; rss = $7 / 1024
     if (wall <= 0) wall = 0.000001
     rate = n / wall; mibs = bytes / 1048576 / wall; us = cpu * 1e6 / n; util = 100 * cpu / wall
-    printf "%-31s %10.0f %9.3f %12.0f %9.1f %11.2f %6.0f %9.1f\n", name, n, wall, rate, mibs, us, util, rss
+    printf "%-" w "s %10.0f %9.3f %12.0f %9.1f %11.2f %6.0f %9.1f\n", name, n, wall, rate, mibs, us, util, rss
     printf "%s\n    {\"name\": \"%s\", \"records\": %.0f, \"input_bytes\": %.0f, \"wall_s\": %.6f, \"user_s\": %.6f, \"sys_s\": %.6f, \"records_per_s\": %.1f, \"input_mib_per_s\": %.2f, \"cpu_us_per_record\": %.3f, \"cpu_percent\": %.1f, \"peak_rss_mib\": %.1f%s}", (NR > 1 ? "," : ""), name, n, bytes, wall, $5, $6, rate, mibs, us, util, rss, ($8 != "" ? ", " $8 : "") > json
   }
   END { printf "\n  ]\n}\n" > json }
