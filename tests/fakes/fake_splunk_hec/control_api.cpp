@@ -97,17 +97,16 @@ FakeResponse ControlApi::route(const FakeRequest& request) {
   if (path == "/_fake/stats" && get) return json_response(200, stats_json(state_));
   if (path == "/_fake/ids" && get) {
     std::string body;
-    for (const auto& id : state_.id_order)
-      body += id + '\t' + std::to_string(state_.id_counts.at(id)) + '\n';
+    for (const auto& entry : state_.ids.entries()) {
+      body += state_.ids.id(entry);
+      body += '\t';
+      body += std::to_string(entry.count);
+      body += '\n';
+    }
     return text(std::move(body), "text/plain");
   }
   if (path == "/_fake/events" && get) {
-    std::string body;
-    for (const auto& line : state_.events) {
-      body += line;
-      body += '\n';
-    }
-    return text(std::move(body), "application/x-ndjson");
+    return text(state_.events_ndjson(), "application/x-ndjson");
   }
   if (path.rfind("/_fake/", 0) == 0 && (get || post))
     return error(404, "unknown control endpoint [" + path + "]");

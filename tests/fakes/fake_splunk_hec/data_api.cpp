@@ -75,47 +75,236 @@ bool gunzip(const std::string& in, std::string& out) {
   return ok;
 }
 
-// The record id of an event: the ECS document's event.id (the envelope's event.event.id), else
-// a plain event.id, as a string or number; "" when absent.
-std::string event_id(const rapidjson::Value& envelope) {
-  const rapidjson::Value* event = &envelope["event"];
-  if (!event->IsObject()) return "";
-  if (auto ecs = event->FindMember("event");
-      ecs != event->MemberEnd() && ecs->value.IsObject() && ecs->value.HasMember("id")) {
-    event = &ecs->value;
+// What the checks of one event need, gathered while it is parsed (SAX, no DOM): the same
+// answers as looking at its rapidjson::Document would give, where a key given twice counts
+// by its first occurrence (FindMember) except in `fields`, whose every member is checked.
+class EnvelopeScan {
+ public:
+  void reset() {
+    stack_.clear();
+    root_object_ = has_event_ = event_blank_ = event_object_ = false;
+    has_index_ = index_string_ = has_fields_ = fields_valid_ = false;
+    has_ecs_ = ecs_object_ = has_plain_id_ = has_ecs_id_ = false;
+    plain_id_ = ecs_id_ = Id{};
+    slot_ = Slot::kRoot;
   }
-  auto it = event->FindMember("id");
-  if (it == event->MemberEnd()) return "";
-  if (it->value.IsString()) return std::string(it->value.GetString(), it->value.GetStringLength());
-  if (it->value.IsNumber()) {
-    rapidjson::StringBuffer buffer;
-    rapidjson::Writer<rapidjson::StringBuffer> out(buffer);
-    it->value.Accept(out);
-    return std::string(buffer.GetString(), buffer.GetSize());
-  }
-  return "";
-}
 
-bool is_blank(const rapidjson::Value& event) {
-  if (event.IsNull()) return true;
-  if (!event.IsString()) return false;
-  std::string_view s(event.GetString(), event.GetStringLength());
-  return std::all_of(s.begin(), s.end(), is_space);
-}
-
-// Indexed fields: an object whose values are strings or arrays of strings.
-bool valid_fields(const rapidjson::Value& envelope) {
-  auto it = envelope.FindMember("fields");
-  if (it == envelope.MemberEnd()) return true;
-  if (!it->value.IsObject()) return false;
-  for (const auto& field : it->value.GetObject()) {
-    if (field.value.IsString()) continue;
-    if (!field.value.IsArray()) return false;
-    for (const auto& v : field.value.GetArray())
-      if (!v.IsString()) return false;
+  bool root_object() const { return root_object_; }
+  bool has_event() const { return has_event_; }
+  bool event_blank() const { return event_blank_; }
+  bool has_index() const { return has_index_; }
+  bool index_string() const { return index_string_; }  // its value then in index()
+  const std::string& index() const { return index_; }
+  bool fields_valid() const { return !has_fields_ || fields_valid_; }
+  // The record id: event.event.id when event.event is an object with an id, else event.id,
+  // as a string or number; "" when absent.
+  void event_id(std::string& out) const {
+    out.clear();
+    if (!event_object_) return;
+    const Id& id = has_ecs_id_ ? ecs_id_ : plain_id_;
+    if (id.present) out.assign(id.text);
   }
-  return true;
-}
+
+  // SAX handler.
+  bool Null() { return scalar(Kind::kNull); }
+  bool Bool(bool) { return scalar(Kind::kOther); }
+  bool Int(int i) {
+    return number([&](auto& w) { w.Int(i); });
+  }
+  bool Uint(unsigned u) {
+    return number([&](auto& w) { w.Uint(u); });
+  }
+  bool Int64(int64_t i) {
+    return number([&](auto& w) { w.Int64(i); });
+  }
+  bool Uint64(uint64_t u) {
+    return number([&](auto& w) { w.Uint64(u); });
+  }
+  bool Double(double d) {
+    return number([&](auto& w) { w.Double(d); });
+  }
+  bool RawNumber(const char*, rapidjson::SizeType, bool) { return scalar(Kind::kOther); }
+  bool String(const char* s, rapidjson::SizeType n, bool) {
+    Slot slot = take_slot();
+    std::string_view text(s, n);
+    switch (slot) {
+      case Slot::kEvent:
+        event_blank_ = std::all_of(text.begin(), text.end(), is_space);
+        break;
+      case Slot::kIndex:
+        index_string_ = true;
+        index_.assign(text);
+        break;
+      case Slot::kPlainId:
+      case Slot::kEcsId: {
+        Id& id = slot == Slot::kPlainId ? plain_id_ : ecs_id_;
+        id.present = true;
+        id.text.assign(text);
+        break;
+      }
+      default:
+        break;  // a string is a valid field value or array element
+    }
+    return true;
+  }
+  bool StartObject() {
+    Slot slot = take_slot();
+    Frame frame = Frame::kOther;
+    switch (slot) {
+      case Slot::kRoot:
+        root_object_ = true;
+        frame = Frame::kRoot;
+        break;
+      case Slot::kEvent:
+        event_object_ = true;
+        frame = Frame::kEvent;
+        break;
+      case Slot::kFields:
+        fields_valid_ = true;
+        frame = Frame::kFields;
+        break;
+      case Slot::kEcs:
+        ecs_object_ = true;
+        frame = Frame::kEcs;
+        break;
+      default:
+        invalid_field_value(slot);
+        break;
+    }
+    stack_.push_back(frame);
+    return true;
+  }
+  bool Key(const char* s, rapidjson::SizeType n, bool) {
+    std::string_view key(s, n);
+    slot_ = Slot::kNone;
+    switch (stack_.back()) {
+      case Frame::kRoot:
+        if (key == "event" && !has_event_) {
+          has_event_ = true;
+          slot_ = Slot::kEvent;
+        } else if (key == "index" && !has_index_) {
+          has_index_ = true;
+          slot_ = Slot::kIndex;
+        } else if (key == "fields" && !has_fields_) {
+          has_fields_ = true;
+          slot_ = Slot::kFields;
+        }
+        break;
+      case Frame::kEvent:
+        if (key == "event" && !has_ecs_) {
+          has_ecs_ = true;
+          slot_ = Slot::kEcs;
+        } else if (key == "id" && !has_plain_id_) {
+          has_plain_id_ = true;
+          slot_ = Slot::kPlainId;
+        }
+        break;
+      case Frame::kEcs:
+        if (key == "id" && !has_ecs_id_) {
+          has_ecs_id_ = true;
+          slot_ = Slot::kEcsId;
+        }
+        break;
+      case Frame::kFields:
+        slot_ = Slot::kFieldValue;
+        break;
+      default:
+        break;
+    }
+    return true;
+  }
+  bool EndObject(rapidjson::SizeType) {
+    stack_.pop_back();
+    return true;
+  }
+  bool StartArray() {
+    Slot slot = take_slot();
+    Frame frame = Frame::kOther;
+    if (slot == Slot::kFieldValue) {
+      frame = Frame::kFieldArray;
+    } else {
+      invalid_field_value(slot);
+    }
+    stack_.push_back(frame);
+    return true;
+  }
+  bool EndArray(rapidjson::SizeType) {
+    stack_.pop_back();
+    return true;
+  }
+
+ private:
+  enum class Frame : uint8_t { kRoot, kEvent, kEcs, kFields, kFieldArray, kOther };
+  // What the next value is to the checks.
+  enum class Slot : uint8_t {
+    kNone,
+    kRoot,
+    kEvent,       // envelope.event
+    kIndex,       // envelope.index
+    kFields,      // envelope.fields
+    kFieldValue,  // a member of envelope.fields
+    kFieldElem,   // an element of an array in envelope.fields
+    kEcs,         // envelope.event.event
+    kPlainId,     // envelope.event.id
+    kEcsId,       // envelope.event.event.id
+  };
+  enum class Kind : uint8_t { kNull, kOther };
+  struct Id {
+    bool present = false;  // a string or a number, as text
+    std::string text;
+  };
+
+  Slot take_slot() {
+    if (!stack_.empty() && stack_.back() == Frame::kFieldArray) return Slot::kFieldElem;
+    Slot slot = slot_;
+    slot_ = Slot::kNone;
+    return slot;
+  }
+  void invalid_field_value(Slot slot) {
+    if (slot == Slot::kFields || slot == Slot::kFieldValue || slot == Slot::kFieldElem)
+      fields_valid_ = false;
+  }
+  bool scalar(Kind kind) {
+    Slot slot = take_slot();
+    if (slot == Slot::kEvent) event_blank_ = kind == Kind::kNull;
+    invalid_field_value(slot);
+    return true;
+  }
+  template <typename Write>
+  bool number(Write write) {
+    Slot slot = take_slot();
+    if (slot == Slot::kPlainId || slot == Slot::kEcsId) {
+      // Written as the Document's Accept would write the value.
+      Id& id = slot == Slot::kPlainId ? plain_id_ : ecs_id_;
+      number_.Clear();
+      rapidjson::Writer<rapidjson::StringBuffer> out(number_);
+      write(out);
+      id.present = true;
+      id.text.assign(number_.GetString(), number_.GetSize());
+    }
+    invalid_field_value(slot);
+    return true;
+  }
+
+  std::vector<Frame> stack_;
+  Slot slot_ = Slot::kRoot;
+  bool root_object_ = false;
+  bool has_event_ = false;
+  bool event_blank_ = false;
+  bool event_object_ = false;
+  bool has_index_ = false;
+  bool index_string_ = false;
+  std::string index_;
+  bool has_fields_ = false;
+  bool fields_valid_ = false;
+  bool has_ecs_ = false;
+  bool ecs_object_ = false;
+  bool has_plain_id_ = false;
+  bool has_ecs_id_ = false;
+  Id plain_id_;
+  Id ecs_id_;
+  rapidjson::StringBuffer number_;
+};
 
 FakeResponse not_found() {
   return hec_response(404, -1, -1, 404, "The requested URL was not found on this server.");
@@ -230,7 +419,10 @@ FakeResponse DataApi::event(const FakeRequest& request) {
 
   // Events are validated in order; those before the first invalid one are indexed, as a
   // real HEC does, and the rest of the request is not.
-  std::vector<rapidjson::Document> accepted;
+  static rapidjson::Reader reader;  // reused: its stack stays allocated
+  static EnvelopeScan scan;
+  work_.assign(*body);  // parsed in situ (no copies of its strings); *body is what is stored
+  extents_.clear();
   int error_code = 0;
   int64_t number = 0;
   size_t pos = 0;
@@ -239,40 +431,41 @@ FakeResponse DataApi::event(const FakeRequest& request) {
       ++pos;
     if (pos >= body->size()) break;
     state_.stats.events_received++;
-    // std::string keeps a NUL after its bytes, which StringStream relies on.
-    rapidjson::StringStream in(body->c_str() + pos);
-    rapidjson::Document doc;
-    doc.ParseStream<rapidjson::kParseStopWhenDoneFlag>(in);
-    if (doc.HasParseError() || in.Tell() == 0) {
+    // std::string keeps a NUL after its bytes, which the stream relies on.
+    rapidjson::InsituStringStream in(work_.data() + pos);
+    scan.reset();
+    if (reader.Parse<rapidjson::kParseStopWhenDoneFlag | rapidjson::kParseInsituFlag>(in, scan)
+            .IsError() ||
+        in.Tell() == 0) {
       error_code = 6;
       break;
     }
-    pos += in.Tell();
-    if (!doc.IsObject() || !doc.HasMember("event")) {
+    if (!scan.root_object() || !scan.has_event()) {
       error_code = 12;
       break;
     }
-    if (is_blank(doc["event"])) {
+    if (scan.event_blank()) {
       error_code = 13;
       break;
     }
-    auto index = doc.FindMember("index");
-    if (index != doc.MemberEnd() &&
-        (!index->value.IsString() ||
-         state_.allowed_indexes.count(
-             std::string(index->value.GetString(), index->value.GetStringLength())) == 0)) {
+    if (scan.has_index() &&
+        (!scan.index_string() || state_.allowed_indexes.count(scan.index()) == 0)) {
       error_code = 7;
       break;
     }
-    if (!valid_fields(doc)) {
+    if (!scan.fields_valid()) {
       error_code = 15;
       break;
     }
-    if (!faults.invalid_event_ids.empty() && faults.invalid_event_ids.count(event_id(doc)) > 0) {
+    scan.event_id(id_);
+    if (!faults.invalid_event_ids.empty() && faults.invalid_event_ids.count(id_) > 0) {
       error_code = faults.invalid_event_code;
       break;
     }
-    accepted.push_back(std::move(doc));
+    state_.indexed++;
+    if (!id_.empty()) state_.ids.add(id_);
+    extents_.emplace_back(pos, in.Tell());
+    pos += in.Tell();
     ++number;
   }
 
@@ -288,20 +481,8 @@ FakeResponse DataApi::event(const FakeRequest& request) {
     pending.never = never;
     channel.pending.emplace(static_cast<uint64_t>(ack_id), pending);
   }
-  for (auto& doc : accepted) {
-    std::string id = event_id(doc);
-    state_.indexed++;
-    if (!id.empty() && state_.id_counts[id]++ == 0) state_.id_order.push_back(id);
-    if (never) {
-      doc.AddMember("_fake_never_acked", true, doc.GetAllocator());
-      state_.stats.never_acked_events++;
-    }
-    rapidjson::StringBuffer buffer;
-    rapidjson::Writer<rapidjson::StringBuffer> out(buffer);
-    doc.Accept(out);
-    state_.events.emplace_back(buffer.GetString(), buffer.GetSize());
-    if (state_.events.size() > HecState::kMaxEvents) state_.events.pop_front();
-  }
+  if (never) state_.stats.never_acked_events += static_cast<uint64_t>(number);
+  state_.store(*body, never, extents_);
   if (error_code != 0) return answer(error_code, number);
   return answer(0, -1, ack_id);
 }

@@ -6,11 +6,13 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "tests/fakes/http_server.h"
@@ -100,6 +102,32 @@ struct Channel {
   std::map<uint64_t, PendingAck> pending;
 };
 
+// How many times each event id was indexed, in the order of first indexing. An open-addressing
+// table over one buffer of id bytes: no allocation per id, one cache line per lookup.
+class IdCounts {
+ public:
+  struct Entry {
+    uint64_t offset;  // in bytes_
+    uint32_t length;
+    uint32_t count;
+  };
+  IdCounts();
+  void add(std::string_view id);
+  void clear();
+  const std::vector<Entry>& entries() const { return entries_; }  // first-indexed order
+  std::string_view id(const Entry& entry) const {
+    return {bytes_.data() + entry.offset, entry.length};
+  }
+
+ private:
+  void grow();
+
+  std::string bytes_;
+  std::vector<Entry> entries_;
+  // 0: empty; else the hash's upper 32 bits, then the entry's index + 1 in the lower 32.
+  std::vector<uint64_t> slots_;
+};
+
 struct HecState {
   explicit HecState(const Options& o);
   void reset();  // events, ids, statistics and channels; faults stay
@@ -110,15 +138,42 @@ struct HecState {
   Random random;
   Stats stats;
   uint64_t indexed = 0;
-  std::unordered_map<std::string, uint64_t> id_counts;
-  std::vector<std::string> id_order;  // first time each id was indexed
-  std::deque<std::string> events;     // the last kMaxEvents envelopes, NDJSON lines
+  IdCounts ids;
+  // The last kMaxEvents envelopes, kept as the bytes received, copied one after the other into
+  // chunks of kChunkBytes that are recycled as the oldest events go. /_fake/events
+  // re-serializes them when asked, so that storing an event costs no parsing or allocation.
+  struct StoredChunk {
+    struct Free {
+      void operator()(char* p) const;
+    };
+    std::unique_ptr<char[], Free> bytes;  // kChunkBytes-aligned, in transparent huge pages
+    size_t size = 0;
+    size_t used = 0;
+  };
+  struct StoredEvent {
+    uint64_t chunk;  // sequence number of its chunk: chunks[chunk - first_chunk]
+    size_t offset;
+    size_t length;
+    bool never_acked;  // gets "_fake_never_acked":true
+  };
+  std::deque<StoredChunk> chunks;
+  uint64_t first_chunk = 0;
+  std::vector<StoredChunk> spare_chunks;
+  std::deque<StoredEvent> events;
+  // Stores the events at these (offset, length) extents of `body`, then drops the oldest
+  // beyond kMaxEvents.
+  void store(std::string_view body, bool never_acked,
+             const std::vector<std::pair<size_t, size_t>>& extents);
+  // The stored envelopes, one compact JSON line each, oldest first.
+  std::string events_ndjson() const;
   std::unordered_map<std::string, Channel> channels;
   // Set by main: connections accepted on the data port, and the down-then-up fault.
   std::function<uint64_t()> data_connections;
   std::function<void(uint64_t ms)> go_down;
 
   static constexpr size_t kMaxEvents = 100000;
+  static constexpr size_t kChunkBytes = size_t{2} << 20;  // a huge page
+  static constexpr size_t kMaxSpareChunks = 4;
 };
 
 // A HEC JSON answer: {"text":..,"code":..} plus invalid-event-number (>= 0) or ackId.
@@ -141,6 +196,9 @@ class DataApi {
 
   HecState& state_;
   std::string inflated_;
+  std::string work_;                                // a copy of the body, parsed in situ
+  std::vector<std::pair<size_t, size_t>> extents_;  // of the accepted events in the body
+  std::string id_;
   int last_code_ = -1;  // the HEC code of the answer being built, for requests_by_code
 };
 

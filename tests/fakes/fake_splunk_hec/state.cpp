@@ -1,8 +1,16 @@
 #include <rapidjson/document.h>
+#include <rapidjson/encodedstream.h>
 #include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+#include <sys/mman.h>
 
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <new>
 #include <sstream>
 
 #include "tests/fakes/fake_splunk_hec/hec.h"
@@ -201,10 +209,121 @@ HecState::HecState(const Options& o) : options(o) {
 void HecState::reset() {
   stats = Stats{};
   indexed = 0;
-  id_counts.clear();
-  id_order.clear();
+  ids.clear();
   events.clear();
+  while (!chunks.empty()) {
+    if (chunks.front().size == kChunkBytes && spare_chunks.size() < kMaxSpareChunks)
+      spare_chunks.push_back(std::move(chunks.front()));
+    chunks.pop_front();
+  }
+  first_chunk = 0;
   channels.clear();
+}
+
+IdCounts::IdCounts() {
+  // Address space only: pages are touched as ids come, and never copied by a regrowth
+  // below a million ids.
+  entries_.reserve(size_t{1} << 20);
+  bytes_.reserve(size_t{32} << 20);
+}
+
+void IdCounts::add(std::string_view id) {
+  if ((entries_.size() + 1) * 2 > slots_.size()) grow();
+  uint64_t hash = std::hash<std::string_view>()(id);
+  uint64_t tag = hash & ~uint64_t{0xffffffff};
+  size_t mask = slots_.size() - 1;
+  for (size_t i = hash & mask;; i = (i + 1) & mask) {
+    uint64_t slot = slots_[i];
+    if (slot == 0) {
+      entries_.push_back(Entry{bytes_.size(), static_cast<uint32_t>(id.size()), 1});
+      bytes_.append(id);
+      slots_[i] = tag | entries_.size();
+      return;
+    }
+    if ((slot & ~uint64_t{0xffffffff}) == tag) {
+      Entry& entry = entries_[(slot & 0xffffffff) - 1];
+      if (this->id(entry) == id) {
+        entry.count++;
+        return;
+      }
+    }
+  }
+}
+
+void IdCounts::grow() {
+  std::vector<uint64_t> slots(std::max<size_t>(slots_.size() * 2, 1024), 0);
+  size_t mask = slots.size() - 1;
+  for (size_t n = 0; n < entries_.size(); ++n) {
+    uint64_t hash = std::hash<std::string_view>()(id(entries_[n]));
+    size_t i = hash & mask;
+    while (slots[i] != 0)
+      i = (i + 1) & mask;
+    slots[i] = (hash & ~uint64_t{0xffffffff}) | (n + 1);
+  }
+  slots_ = std::move(slots);
+}
+
+void IdCounts::clear() {
+  bytes_.clear();
+  entries_.clear();
+  std::fill(slots_.begin(), slots_.end(), 0);
+}
+
+void HecState::StoredChunk::Free::operator()(char* p) const {
+  std::free(p);
+}
+
+void HecState::store(std::string_view body, bool never_acked,
+                     const std::vector<std::pair<size_t, size_t>>& extents) {
+  for (const auto& [offset, length] : extents) {
+    if (chunks.empty() || chunks.back().size - chunks.back().used < length) {
+      StoredChunk chunk;
+      if (length <= kChunkBytes && !spare_chunks.empty()) {
+        chunk = std::move(spare_chunks.back());
+        spare_chunks.pop_back();
+      } else {
+        chunk.size = (length + kChunkBytes - 1) / kChunkBytes * kChunkBytes;
+        chunk.bytes.reset(static_cast<char*>(std::aligned_alloc(kChunkBytes, chunk.size)));
+        if (!chunk.bytes) throw std::bad_alloc();
+        // Some 100 MB of events are written once each: a fault per 2 MiB instead of per 4 KiB
+        // (faults are most of what storing them would otherwise cost).
+        madvise(chunk.bytes.get(), chunk.size, MADV_HUGEPAGE);
+      }
+      chunk.used = 0;
+      chunks.push_back(std::move(chunk));
+    }
+    StoredChunk& chunk = chunks.back();
+    std::memcpy(chunk.bytes.get() + chunk.used, body.data() + offset, length);
+    events.push_back(StoredEvent{first_chunk + chunks.size() - 1, chunk.used, length, never_acked});
+    chunk.used += length;
+  }
+  while (events.size() > kMaxEvents) {
+    events.pop_front();
+    while (first_chunk < events.front().chunk) {
+      if (chunks.front().size == kChunkBytes && spare_chunks.size() < kMaxSpareChunks)
+        spare_chunks.push_back(std::move(chunks.front()));
+      chunks.pop_front();
+      first_chunk++;
+    }
+  }
+}
+
+std::string HecState::events_ndjson() const {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> out(buffer);
+  for (const StoredEvent& event : events) {
+    rapidjson::Document doc;
+    const StoredChunk& chunk = chunks[event.chunk - first_chunk];
+    // The bytes parsed as when the event was received, so the same envelope comes out.
+    rapidjson::MemoryStream bytes(chunk.bytes.get() + event.offset, event.length);
+    rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> in(bytes);
+    doc.ParseStream<rapidjson::kParseStopWhenDoneFlag>(in);
+    if (event.never_acked) doc.AddMember("_fake_never_acked", true, doc.GetAllocator());
+    out.Reset(buffer);
+    doc.Accept(out);
+    buffer.Put('\n');
+  }
+  return std::string(buffer.GetString(), buffer.GetSize());
 }
 
 }  // namespace auditrelay::fakes::hec
