@@ -1,6 +1,6 @@
 #include "plugins/out_splunk_hec/hec_event.h"
 
-#include <rapidjson/document.h>
+#include <rapidjson/reader.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -11,19 +11,121 @@ namespace auditrelay::splunk_hec {
 namespace {
 
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
-using Pool = rapidjson::MemoryPoolAllocator<>;
-using PooledDocument = rapidjson::GenericDocument<rapidjson::UTF8<>, Pool, Pool>;
+
+// What the scan found at one wanted path: nothing yet, a scalar (its text: a string
+// unescaped, a number or boolean as written), or an array's scalar items.
+struct Found {
+  enum class Kind : uint8_t { kNone, kSkipped, kScalar, kArray } kind = Kind::kNone;
+  std::string_view scalar;
+  std::vector<std::string_view> items;
+};
+
+// A SAX handler over one document parsed in place: follows the dotted path of each member and
+// keeps the values at the wanted paths (`@timestamp` first, then the configured fields), so no
+// tree is built. The first occurrence of a path counts; arrays count only as member values, and
+// nothing inside an array is looked into. Once every wanted path was seen it stops the parse.
+class PathScanner : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, PathScanner> {
+ public:
+  explicit PathScanner(const std::vector<std::string>& wanted) : wanted_(wanted) {
+    found_.resize(wanted.size());
+  }
+
+  void reset() {
+    for (Found& f : found_) {
+      f.kind = Found::Kind::kNone;
+      f.items.clear();
+    }
+    remaining_ = wanted_.size();
+    path_.clear();
+    frames_.clear();
+  }
+  const std::vector<Found>& found() const { return found_; }
+  bool stopped_early() const { return remaining_ == 0; }
+
+  bool Null() { return scalar({}, false); }
+  bool Bool(bool b) { return scalar(b ? "true" : "false", true); }
+  bool RawNumber(const char* s, rapidjson::SizeType n, bool) { return scalar({s, n}, true); }
+  bool String(const char* s, rapidjson::SizeType n, bool) { return scalar({s, n}, true); }
+  bool Key(const char* s, rapidjson::SizeType n, bool) {
+    path_.resize(frames_.back().base);
+    if (!path_.empty()) path_ += '.';
+    path_.append(s, n);
+    return true;
+  }
+  bool StartObject() {
+    if (Found* f = member_slot(); f != nullptr) settle(*f, Found::Kind::kSkipped);
+    frames_.push_back(Frame{path_.size(), false, looking(), nullptr});
+    return true;
+  }
+  bool EndObject(rapidjson::SizeType) {
+    path_.resize(frames_.back().base);
+    frames_.pop_back();
+    return remaining_ > 0;
+  }
+  bool StartArray() {
+    Found* f = member_slot();
+    if (f != nullptr) f->kind = Found::Kind::kArray;
+    frames_.push_back(Frame{path_.size(), true, false, f});
+    return true;
+  }
+  bool EndArray(rapidjson::SizeType) {
+    if (Found* f = frames_.back().collecting; f != nullptr) settle(*f, Found::Kind::kArray);
+    frames_.pop_back();
+    return remaining_ > 0;
+  }
+
+ private:
+  struct Frame {
+    size_t base;  // path_'s length for this container's own path
+    bool array;
+    bool looking;       // members here can be wanted (not inside an array)
+    Found* collecting;  // the wanted array being read, if this is one
+  };
+
+  bool looking() const { return frames_.empty() || frames_.back().looking; }
+
+  // The slot of the member value about to be read, if its path is wanted and not seen yet.
+  Found* member_slot() {
+    if (frames_.empty() || frames_.back().array || !frames_.back().looking) return nullptr;
+    for (size_t i = 0; i < wanted_.size(); ++i) {
+      if (found_[i].kind == Found::Kind::kNone && wanted_[i] == path_) return &found_[i];
+    }
+    return nullptr;
+  }
+
+  void settle(Found& f, Found::Kind kind) {
+    f.kind = kind;
+    --remaining_;
+  }
+
+  bool scalar(std::string_view text, bool usable) {
+    if (!frames_.empty() && frames_.back().array) {
+      if (Found* f = frames_.back().collecting; f != nullptr && usable) f->items.push_back(text);
+      return true;
+    }
+    if (Found* f = member_slot(); f != nullptr) {
+      f->scalar = text;
+      settle(*f, usable ? Found::Kind::kScalar : Found::Kind::kSkipped);
+    }
+    return remaining_ > 0;
+  }
+
+  const std::vector<std::string>& wanted_;
+  std::vector<Found> found_;
+  size_t remaining_ = 0;
+  std::string path_;
+  std::vector<Frame> frames_;
+};
 
 }  // namespace
 
-// What parsing one event needs, reused from event to event of a body: a copy of the document
-// to parse in place (strings point into it, nothing is copied) and an arena for the DOM and
-// the parser's stack, so a document costs no allocation.
+// What encoding one event needs, reused from event to event of a body: a copy of the document
+// to parse in place (strings point into it, nothing is copied) and the scanner's state.
 struct EventEncoder::Scratch {
-  static constexpr size_t kArenaBytes = 64 * 1024;
+  explicit Scratch(const std::vector<std::string>& wanted) : scanner(wanted) {}
   std::string copy;
-  std::unique_ptr<char[]> arena = std::make_unique<char[]>(kArenaBytes);
-  Pool pool{arena.get(), kArenaBytes};
+  PathScanner scanner;
+  rapidjson::Reader reader;
 };
 
 namespace {
@@ -54,45 +156,6 @@ int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
   const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
   const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
   return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
-// The member at `path` ("a.b.c"), as nested objects or as a member whose name holds dots
-// ({"a.b": {"c": 1}}); null if absent.
-const rapidjson::Value* find_path(const rapidjson::Value& object, std::string_view path) {
-  if (!object.IsObject()) return nullptr;
-  auto whole = object.FindMember(rapidjson::Value(
-      rapidjson::StringRef(path.data(), static_cast<rapidjson::SizeType>(path.size()))));
-  if (whole != object.MemberEnd()) return &whole->value;
-  for (size_t dot = path.find('.'); dot != std::string_view::npos; dot = path.find('.', dot + 1)) {
-    auto head = object.FindMember(
-        rapidjson::Value(rapidjson::StringRef(path.data(), static_cast<rapidjson::SizeType>(dot))));
-    if (head == object.MemberEnd()) continue;
-    if (const rapidjson::Value* found = find_path(head->value, path.substr(dot + 1))) return found;
-  }
-  return nullptr;
-}
-
-// A field value as HEC takes it: a string; false for objects, nulls and the like.
-bool write_scalar(const rapidjson::Value& value, Writer& writer) {
-  if (value.IsString()) {
-    writer.String(value.GetString(), value.GetStringLength());
-    return true;
-  }
-  if (value.IsBool() || value.IsNumber()) {
-    rapidjson::StringBuffer text;
-    Writer number(text);
-    value.Accept(number);
-    writer.String(text.GetString(), static_cast<rapidjson::SizeType>(text.GetSize()));
-    return true;
-  }
-  return false;
-}
-
-bool has_scalar(const rapidjson::Value& array) {
-  for (const rapidjson::Value& item : array.GetArray()) {
-    if (item.IsString() || item.IsBool() || item.IsNumber()) return true;
-  }
-  return false;
 }
 
 }  // namespace
@@ -146,7 +209,11 @@ std::optional<std::string> epoch_seconds(std::string_view t) {
   return std::string(text, static_cast<size_t>(n));
 }
 
-EventEncoder::EventEncoder(EventMetadata metadata) : fields_(std::move(metadata.fields)) {
+EventEncoder::EventEncoder(EventMetadata metadata) {
+  wanted_.reserve(metadata.fields.size() + 1);
+  wanted_.push_back("@timestamp");
+  for (std::string& field : metadata.fields)
+    wanted_.push_back(std::move(field));
   metadata_json_ = ",\"host\":";
   append_json_string(metadata.host, metadata_json_);
   metadata_json_ += ",\"source\":";
@@ -161,26 +228,27 @@ EventEncoder::EventEncoder(EventMetadata metadata) : fields_(std::move(metadata.
 }
 
 void EventEncoder::append_event(std::string_view document, std::string& out) const {
-  Scratch scratch;
+  Scratch scratch(wanted_);
   append_event(document, out, scratch);
 }
 
 void EventEncoder::append_event(std::string_view document, std::string& out,
                                 Scratch& scratch) const {
-  scratch.pool.Clear();  // frees what outgrew the arena; the arena itself stays
   scratch.copy.assign(document);
-  PooledDocument doc(&scratch.pool, 1024, &scratch.pool);
-  doc.ParseInsitu(scratch.copy.data());
-  // In place, parsing stops at a NUL byte, which no valid document holds.
-  const bool valid = !doc.HasParseError() && document.find('\0') == std::string_view::npos;
+  scratch.scanner.reset();
+  rapidjson::InsituStringStream in(scratch.copy.data());
+  constexpr unsigned kFlags = rapidjson::kParseInsituFlag | rapidjson::kParseNumbersAsStringsFlag;
+  rapidjson::ParseResult parsed = scratch.reader.Parse<kFlags>(in, scratch.scanner);
+  // A scan that stopped early saw everything it wanted: the document came from the normalizer
+  // through the checksummed buffer, and HEC refuses an invalid one by its number. In place,
+  // parsing stops at a NUL byte, which no valid document holds.
+  const bool valid =
+      (parsed || scratch.scanner.stopped_early()) && document.find('\0') == std::string_view::npos;
+  const std::vector<Found>& found = scratch.scanner.found();
 
   out += '{';
   std::optional<std::string> time;
-  if (valid && doc.IsObject()) {
-    if (auto ts = doc.FindMember("@timestamp"); ts != doc.MemberEnd() && ts->value.IsString()) {
-      time = epoch_seconds({ts->value.GetString(), ts->value.GetStringLength()});
-    }
-  }
+  if (valid && found[0].kind == Found::Kind::kScalar) time = epoch_seconds(found[0].scalar);
   if (time) {
     out += "\"time\":";
     out += *time;
@@ -193,27 +261,25 @@ void EventEncoder::append_event(std::string_view document, std::string& out,
     append_json_string(document, out);
   }
 
-  if (valid && doc.IsObject() && !fields_.empty()) {
+  if (valid && found.size() > 1) {
     rapidjson::StringBuffer buffer;
     Writer writer(buffer);
     writer.StartObject();
     bool any = false;
-    for (const std::string& path : fields_) {
-      const rapidjson::Value* value = find_path(doc, path);
-      if (value == nullptr) continue;
-      if (value->IsArray()) {
-        if (!has_scalar(*value)) continue;
-        writer.Key(path.data(), static_cast<rapidjson::SizeType>(path.size()));
+    for (size_t i = 1; i < found.size(); ++i) {
+      const Found& f = found[i];
+      const bool scalar = f.kind == Found::Kind::kScalar;
+      if (!scalar && !(f.kind == Found::Kind::kArray && !f.items.empty())) continue;
+      writer.Key(wanted_[i].data(), static_cast<rapidjson::SizeType>(wanted_[i].size()));
+      if (scalar) {
+        writer.String(f.scalar.data(), static_cast<rapidjson::SizeType>(f.scalar.size()));
+      } else {
         writer.StartArray();
-        for (const rapidjson::Value& item : value->GetArray())
-          write_scalar(item, writer);
+        for (std::string_view item : f.items)
+          writer.String(item.data(), static_cast<rapidjson::SizeType>(item.size()));
         writer.EndArray();
-        any = true;
-      } else if (value->IsString() || value->IsBool() || value->IsNumber()) {
-        writer.Key(path.data(), static_cast<rapidjson::SizeType>(path.size()));
-        write_scalar(*value, writer);
-        any = true;
       }
+      any = true;
     }
     writer.EndObject();
     if (any) {
@@ -230,7 +296,7 @@ void EventEncoder::append_body(const DocumentBatch& batch, std::span<const uint3
   for (uint32_t i : items)
     size += batch[i].json.size() + metadata_json_.size() + 96;
   out.reserve(out.size() + size);
-  Scratch scratch;
+  Scratch scratch(wanted_);
   bool first = true;
   for (uint32_t i : items) {
     if (!first) out += '\n';

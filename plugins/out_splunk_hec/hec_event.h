@@ -52,7 +52,7 @@ class EventEncoder {
 
   // ,"host":..,"source":..,"sourcetype":..[,"index":..],"event":  computed once.
   std::string metadata_json_;
-  std::vector<std::string> fields_;
+  std::vector<std::string> wanted_;  // "@timestamp", then the configured field paths
 };
 
 // An RFC 3339 time (2026-01-16T18:22:11.123456Z, or with an offset such as +02:00) as epoch

@@ -104,6 +104,24 @@ TEST_CASE("fields: dotted keys, numbers, booleans, arrays; objects and nulls lef
   CHECK_FALSE(fields.HasMember("missing.x"));
 }
 
+TEST_CASE("fields: the first occurrence counts; nothing inside arrays; escapes undone once") {
+  EventMetadata m = metadata();
+  m.fields = {"a", "b.c", "q"};
+  EventEncoder encoder(m);
+  const std::string out = encode_one(
+      encoder, R"({"a":"first","list":[{"b":{"c":"in array"}}],"a":"second","q":"say \"hi\"\n",)"
+               R"("b":{"c":"found"}})");
+  rapidjson::Document parsed;
+  parsed.Parse(out.c_str());
+  REQUIRE_FALSE(parsed.HasParseError());
+  const rapidjson::Value& fields = parsed["fields"];
+  CHECK(std::string(fields["a"].GetString()) == "first");
+  CHECK(std::string(fields["b.c"].GetString()) == "found");
+  CHECK(std::string(fields["q"].GetString()) == "say \"hi\"\n");
+  // The document itself goes as it came, whatever the scan stopped at.
+  CHECK(out.find(R"("list":[{"b":{"c":"in array"}}])") != std::string::npos);
+}
+
 TEST_CASE("no configured path present: no fields member") {
   EventEncoder encoder(metadata());
   CHECK(encode_one(encoder, R"({"x":1})").find("\"fields\"") == std::string::npos);
