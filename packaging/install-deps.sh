@@ -27,6 +27,13 @@ for p in "${packages[@]}"; do
   fi
 done
 
+# Node.js and npm run the fake webhook receiver's signature check (the official
+# standardwebhooks package, installed by the build with npm ci). A machine may already have
+# them from another source (NodeSource's nodejs ships npm): only the commands count.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  missing+=(nodejs npm)
+fi
+
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi

@@ -6,6 +6,7 @@
 #include "plugins/out_file/out_file.h"
 #include "plugins/out_splunk_hec/out_splunk_hec.h"
 #include "plugins/out_stdout/out_stdout.h"
+#include "plugins/out_webhook/out_webhook.h"
 
 namespace auditrelay {
 
@@ -17,6 +18,7 @@ const PluginRegistry& builtin_plugins() {
     r.add(kFileOutput);
     r.add(kElasticsearchOutput);
     r.add(kSplunkHecOutput);
+    r.add(kWebhookOutput);
     return r;
   }();
   return registry;

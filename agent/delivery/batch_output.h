@@ -80,6 +80,10 @@ class BatchOutput {
   // The most batches that may wait for `done` after `answered`; no batch is sent while that
   // many wait.
   virtual size_t max_awaiting() const { return std::numeric_limits<size_t>::max(); }
+
+  // The most documents in one request, whatever batch.max_records says (a webhook sends one
+  // event per request). At least 1.
+  virtual size_t max_items_per_request() const { return std::numeric_limits<size_t>::max(); }
 };
 
 }  // namespace auditrelay::delivery

@@ -1,5 +1,7 @@
 #include "agent/delivery/batch_reading.h"
 
+#include <algorithm>
+
 namespace auditrelay::delivery {
 
 bool has_room(const DocumentBatch& docs, const BatchLimits& limits) {
@@ -31,11 +33,13 @@ std::vector<std::vector<uint32_t>> split_into_requests(const DocumentBatch& docs
   std::vector<std::vector<uint32_t>> requests;
   std::vector<uint32_t> items;
   uint64_t bytes = 0;
+  // The output's own limit (a webhook sends one event per request) caps max_records.
+  const size_t max_items =
+      std::min<size_t>(limits.max_records, std::max<size_t>(1, output.max_items_per_request()));
   for (uint32_t i = 0; i < docs.size(); ++i) {
     DocumentView d = docs[i];
     if (!output.wants(d)) continue;
-    if (!items.empty() &&
-        (items.size() >= limits.max_records || bytes + d.json.size() > limits.max_bytes)) {
+    if (!items.empty() && (items.size() >= max_items || bytes + d.json.size() > limits.max_bytes)) {
       requests.push_back(std::move(items));
       items.clear();
       bytes = 0;

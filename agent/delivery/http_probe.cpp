@@ -27,6 +27,9 @@ HttpResponse BlockingHttpClient::send(HttpRequest request) {
   client_->send(std::move(request), [&](HttpResponse r) {
     response = std::move(r);
     done = true;
+    // An answer given from a timer callback (a timeout) comes before the poll phase of the
+    // same iteration, which would then wait on a kept-alive connection: stop it polling.
+    uv_stop(&loop_);
   });
   while (!done) {
     // The client's timer or sockets keep the loop alive until the callback has run.

@@ -117,8 +117,9 @@ TEST_CASE("normalize reads stdin, and gives the same ids for the same input") {
 
 TEST_CASE("every example configuration in conf/ passes check, secrets masked") {
   TempDir dir;
-  const std::vector<std::string> env = {"ELASTIC_API_KEY=ZXhhbXBsZTprZXk=",
-                                        "SPLUNK_HEC_TOKEN=11111111-2222-3333-4444-555555555555"};
+  const std::vector<std::string> env = {
+      "ELASTIC_API_KEY=ZXhhbXBsZTprZXk=", "SPLUNK_HEC_TOKEN=11111111-2222-3333-4444-555555555555",
+      "WEBHOOK_SECRET=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"};
   for (const auto& entry : std::filesystem::directory_iterator(source_dir() / "conf")) {
     if (entry.path().extension() != ".yaml") continue;
     auto r = run_agent({"check", "-c", entry.path().string()}, dir.path(), std::chrono::seconds(30),
@@ -127,5 +128,6 @@ TEST_CASE("every example configuration in conf/ passes check, secrets masked") {
     CHECK_MESSAGE(r.exit_code == 0, what);
     CHECK(!contains(r.out, "ZXhhbXBsZTprZXk="));
     CHECK(!contains(r.out, "11111111-2222-3333-4444-555555555555"));
+    CHECK(!contains(r.out, "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"));
   }
 }
