@@ -13,6 +13,7 @@ packages=(
   openssl               # test certificates and a TLS peer for the HTTP client tests
   libyaml-cpp-dev       # configuration
   rapidjson-dev         # JSON parse and write
+  libsimdjson-dev       # fast field scans of documents (splunk_hec indexed fields)
   libzstd-dev           # buffer compression
   libxxhash-dev         # record ids and fingerprints
   libssl-dev            # HMAC, TLS, base64

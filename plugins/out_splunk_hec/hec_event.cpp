@@ -1,8 +1,8 @@
 #include "plugins/out_splunk_hec/hec_event.h"
 
-#include <rapidjson/reader.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+#include <simdjson.h>
 
 #include <cstdio>
 #include <memory>
@@ -12,120 +12,143 @@ namespace {
 
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
-// What the scan found at one wanted path: nothing yet, a scalar (its text: a string
-// unescaped, a number or boolean as written), or an array's scalar items.
+// What the scan found at one wanted path: nothing yet, something unusable (an object, a
+// null), a scalar (a string unescaped, a number or boolean as written), or an array's scalar
+// items.
 struct Found {
   enum class Kind : uint8_t { kNone, kSkipped, kScalar, kArray } kind = Kind::kNone;
   std::string_view scalar;
   std::vector<std::string_view> items;
 };
 
-// A SAX handler over one document parsed in place: follows the dotted path of each member and
-// keeps the values at the wanted paths (`@timestamp` first, then the configured fields), so no
-// tree is built. The first occurrence of a path counts; arrays count only as member values, and
-// nothing inside an array is looked into. Once every wanted path was seen it stops the parse.
-class PathScanner : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, PathScanner> {
+// Finds the wanted paths (`@timestamp` first, then the configured fields) in one document with
+// simdjson's On-Demand API: it follows the dotted path of each member, descends only into
+// objects on the way to a wanted path (the others are skipped, not parsed), and stops once
+// every wanted path was seen. The first occurrence of a path counts; nothing inside an array is
+// looked into. Strings point into the parser's buffer, valid until the next document.
+class PathScanner {
  public:
-  explicit PathScanner(const std::vector<std::string>& wanted) : wanted_(wanted) {
-    found_.resize(wanted.size());
-  }
+  explicit PathScanner(const std::vector<std::string>& wanted)
+      : wanted_(wanted), found_(wanted.size()) {}
 
-  void reset() {
+  // False when the document is not a JSON object (as far as it was read).
+  bool scan(std::string& padded) {
     for (Found& f : found_) {
       f.kind = Found::Kind::kNone;
       f.items.clear();
     }
     remaining_ = wanted_.size();
     path_.clear();
-    frames_.clear();
+    const size_t size = padded.size();
+    padded.reserve(size + simdjson::SIMDJSON_PADDING);
+    simdjson::ondemand::document doc;
+    simdjson::ondemand::object root;
+    if (parser_.iterate(padded.data(), size, padded.capacity()).get(doc) ||
+        doc.get_object().get(root)) {
+      return false;
+    }
+    return members(root) != Step::kError;
   }
   const std::vector<Found>& found() const { return found_; }
-  bool stopped_early() const { return remaining_ == 0; }
-
-  bool Null() { return scalar({}, false); }
-  bool Bool(bool b) { return scalar(b ? "true" : "false", true); }
-  bool RawNumber(const char* s, rapidjson::SizeType n, bool) { return scalar({s, n}, true); }
-  bool String(const char* s, rapidjson::SizeType n, bool) { return scalar({s, n}, true); }
-  bool Key(const char* s, rapidjson::SizeType n, bool) {
-    path_.resize(frames_.back().base);
-    if (!path_.empty()) path_ += '.';
-    path_.append(s, n);
-    return true;
-  }
-  bool StartObject() {
-    if (Found* f = member_slot(); f != nullptr) settle(*f, Found::Kind::kSkipped);
-    frames_.push_back(Frame{path_.size(), false, looking(), nullptr});
-    return true;
-  }
-  bool EndObject(rapidjson::SizeType) {
-    path_.resize(frames_.back().base);
-    frames_.pop_back();
-    return remaining_ > 0;
-  }
-  bool StartArray() {
-    Found* f = member_slot();
-    if (f != nullptr) f->kind = Found::Kind::kArray;
-    frames_.push_back(Frame{path_.size(), true, false, f});
-    return true;
-  }
-  bool EndArray(rapidjson::SizeType) {
-    if (Found* f = frames_.back().collecting; f != nullptr) settle(*f, Found::Kind::kArray);
-    frames_.pop_back();
-    return remaining_ > 0;
-  }
 
  private:
-  struct Frame {
-    size_t base;  // path_'s length for this container's own path
-    bool array;
-    bool looking;       // members here can be wanted (not inside an array)
-    Found* collecting;  // the wanted array being read, if this is one
-  };
+  enum class Step : uint8_t { kOn, kDone, kError };
 
-  bool looking() const { return frames_.empty() || frames_.back().looking; }
-
-  // The slot of the member value about to be read, if its path is wanted and not seen yet.
-  Found* member_slot() {
-    if (frames_.empty() || frames_.back().array || !frames_.back().looking) return nullptr;
+  // The index of the wanted path equal to path_ (not seen yet), else -1; `on_the_way` tells
+  // whether path_ leads to a wanted path.
+  int match(bool& on_the_way) const {
+    on_the_way = false;
     for (size_t i = 0; i < wanted_.size(); ++i) {
-      if (found_[i].kind == Found::Kind::kNone && wanted_[i] == path_) return &found_[i];
+      const std::string& w = wanted_[i];
+      if (w.size() == path_.size()) {
+        if (w == path_ && found_[i].kind == Found::Kind::kNone) return static_cast<int>(i);
+      } else if (w.size() > path_.size() && w[path_.size()] == '.' &&
+                 w.compare(0, path_.size(), path_) == 0) {
+        on_the_way = true;
+      }
     }
-    return nullptr;
+    return -1;
   }
 
-  void settle(Found& f, Found::Kind kind) {
-    f.kind = kind;
-    --remaining_;
+  Step members(simdjson::ondemand::object object) {
+    const size_t base = path_.size();
+    for (auto field : object) {
+      std::string_view key;
+      simdjson::ondemand::value value;
+      if (field.unescaped_key().get(key) || field.value().get(value)) return Step::kError;
+      path_.resize(base);
+      if (base > 0) path_ += '.';
+      path_.append(key);
+      bool on_the_way = false;
+      if (int i = match(on_the_way); i >= 0) {
+        if (!take(value, found_[static_cast<size_t>(i)])) return Step::kError;
+        if (--remaining_ == 0) return Step::kDone;
+      } else if (on_the_way) {
+        simdjson::ondemand::json_type type;
+        if (value.type().get(type)) return Step::kError;
+        if (type != simdjson::ondemand::json_type::object) continue;
+        simdjson::ondemand::object inner;
+        if (value.get_object().get(inner)) return Step::kError;
+        if (Step step = members(inner); step != Step::kOn) return step;
+      }
+    }
+    path_.resize(base);
+    return Step::kOn;
   }
 
-  bool scalar(std::string_view text, bool usable) {
-    if (!frames_.empty() && frames_.back().array) {
-      if (Found* f = frames_.back().collecting; f != nullptr && usable) f->items.push_back(text);
+  // A string, number or boolean as HEC takes it; false for anything else.
+  static bool scalar(simdjson::ondemand::value value, std::string_view& text) {
+    simdjson::ondemand::json_type type;
+    if (value.type().get(type)) return false;
+    if (type == simdjson::ondemand::json_type::string) return !value.get_string().get(text);
+    if (type != simdjson::ondemand::json_type::number &&
+        type != simdjson::ondemand::json_type::boolean) {
+      return false;
+    }
+    text = value.raw_json_token();
+    while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\n' ||
+                             text.back() == '\r')) {
+      text.remove_suffix(1);
+    }
+    return true;
+  }
+
+  // Reads the value at a wanted path into `f`; false on a JSON error.
+  static bool take(simdjson::ondemand::value value, Found& f) {
+    f.kind = Found::Kind::kSkipped;
+    simdjson::ondemand::json_type type;
+    if (value.type().get(type)) return false;
+    if (type == simdjson::ondemand::json_type::array) {
+      simdjson::ondemand::array array;
+      if (value.get_array().get(array)) return false;
+      for (auto element : array) {
+        simdjson::ondemand::value item;
+        if (element.get(item)) return false;
+        std::string_view text;
+        if (scalar(item, text)) f.items.push_back(text);
+      }
+      f.kind = Found::Kind::kArray;
       return true;
     }
-    if (Found* f = member_slot(); f != nullptr) {
-      f->scalar = text;
-      settle(*f, usable ? Found::Kind::kScalar : Found::Kind::kSkipped);
-    }
-    return remaining_ > 0;
+    if (scalar(value, f.scalar)) f.kind = Found::Kind::kScalar;
+    return true;
   }
 
   const std::vector<std::string>& wanted_;
   std::vector<Found> found_;
   size_t remaining_ = 0;
   std::string path_;
-  std::vector<Frame> frames_;
+  simdjson::ondemand::parser parser_;
 };
 
 }  // namespace
 
-// What encoding one event needs, reused from event to event of a body: a copy of the document
-// to parse in place (strings point into it, nothing is copied) and the scanner's state.
+// What encoding one event needs, reused from event to event of a body: a padded copy of the
+// document for simdjson and the scanner with its parser.
 struct EventEncoder::Scratch {
   explicit Scratch(const std::vector<std::string>& wanted) : scanner(wanted) {}
   std::string copy;
   PathScanner scanner;
-  rapidjson::Reader reader;
 };
 
 namespace {
@@ -235,15 +258,9 @@ void EventEncoder::append_event(std::string_view document, std::string& out) con
 void EventEncoder::append_event(std::string_view document, std::string& out,
                                 Scratch& scratch) const {
   scratch.copy.assign(document);
-  scratch.scanner.reset();
-  rapidjson::InsituStringStream in(scratch.copy.data());
-  constexpr unsigned kFlags = rapidjson::kParseInsituFlag | rapidjson::kParseNumbersAsStringsFlag;
-  rapidjson::ParseResult parsed = scratch.reader.Parse<kFlags>(in, scratch.scanner);
   // A scan that stopped early saw everything it wanted: the document came from the normalizer
-  // through the checksummed buffer, and HEC refuses an invalid one by its number. In place,
-  // parsing stops at a NUL byte, which no valid document holds.
-  const bool valid =
-      (parsed || scratch.scanner.stopped_early()) && document.find('\0') == std::string_view::npos;
+  // through the checksummed buffer, and HEC refuses an invalid one by its number.
+  const bool valid = scratch.scanner.scan(scratch.copy);
   const std::vector<Found>& found = scratch.scanner.found();
 
   out += '{';
