@@ -149,6 +149,7 @@ struct EventEncoder::Scratch {
   explicit Scratch(const std::vector<std::string>& wanted) : scanner(wanted) {}
   std::string copy;
   PathScanner scanner;
+  rapidjson::StringBuffer fields;  // the indexed fields of the event being written
 };
 
 namespace {
@@ -279,7 +280,8 @@ void EventEncoder::append_event(std::string_view document, std::string& out,
   }
 
   if (valid && found.size() > 1) {
-    rapidjson::StringBuffer buffer;
+    rapidjson::StringBuffer& buffer = scratch.fields;
+    buffer.Clear();
     Writer writer(buffer);
     writer.StartObject();
     bool any = false;
