@@ -7,6 +7,7 @@
 #include <map>
 #include <random>
 
+#include "tests/integration/agent_process.h"
 #include "tests/integration/pipeline_config.h"
 #include "tests/support/process.h"
 
@@ -41,13 +42,6 @@ Delivered read_delivered(const TempDir& dir, bool while_running) {
     }
   }
   return d;
-}
-
-std::unique_ptr<Process> start_agent(const TempDir& dir, int n) {
-  std::string tag = std::to_string(n);
-  return std::make_unique<Process>(
-      std::vector<std::string>{agent_binary(), "run", "-c", (dir / "agent.yaml").string()},
-      dir / ("agent" + tag + ".stdout"), dir / ("agent" + tag + ".stderr"));
 }
 
 }  // namespace

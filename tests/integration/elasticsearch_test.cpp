@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "tests/fakes/fake_elasticsearch_handle.h"
+#include "tests/integration/agent_process.h"
 #include "tests/integration/pipeline_config.h"
 #include "tests/support/process.h"
 
@@ -41,13 +42,6 @@ std::filesystem::path write_config(const TempDir& dir, const FakeElasticsearch& 
   return write_tail_to_file_config(dir, c);
 }
 
-std::unique_ptr<Process> start_agent(const TempDir& dir, int n = 0) {
-  std::string tag = std::to_string(n);
-  return std::make_unique<Process>(
-      std::vector<std::string>{agent_binary(), "run", "-c", (dir / "agent.yaml").string()},
-      dir / ("agent" + tag + ".stdout"), dir / ("agent" + tag + ".stderr"));
-}
-
 // Every id indexed once: the fake's set holds each (index, _id) once, so a count equal to the
 // number of records written means none lost and none indexed twice.
 void check_exactly_once(FakeElasticsearch& es, size_t n) {
@@ -65,14 +59,6 @@ void check_exactly_once(FakeElasticsearch& es, size_t n) {
 
 bool indexed_reaches(FakeElasticsearch& es, uint64_t n, std::chrono::milliseconds timeout) {
   return wait_until([&] { return es.indexed() >= n; }, timeout);
-}
-
-// SIGTERM once the agent is up (before its handlers are installed a signal would just kill it).
-int stop_agent(Process& agent, const std::filesystem::path& stderr_file) {
-  wait_until([&] { return read_file(stderr_file).find("engine: started") != std::string::npos; },
-             seconds(10));
-  agent.signal(SIGTERM);
-  return agent.wait(seconds(30)).value_or(-1);
 }
 
 // Writes records 0..n-1, runs the agent until the fake has indexed them all, stops it cleanly

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "tests/fakes/fake_splunk_hec_handle.h"
+#include "tests/integration/agent_process.h"
 #include "tests/integration/pipeline_config.h"
 #include "tests/support/process.h"
 
@@ -38,28 +39,8 @@ void write_config(const TempDir& dir, const FakeSplunkHec& hec, const std::strin
   write_tail_to_file_config(dir, c);
 }
 
-std::unique_ptr<Process> start_agent(const TempDir& dir, int n = 0) {
-  std::string tag = std::to_string(n);
-  return std::make_unique<Process>(
-      std::vector<std::string>{agent_binary(), "run", "-c", (dir / "agent.yaml").string()},
-      dir / ("agent" + tag + ".stdout"), dir / ("agent" + tag + ".stderr"));
-}
-
-int stop_agent(Process& agent, const std::filesystem::path& stderr_file) {
-  wait_until([&] { return read_file(stderr_file).find("engine: started") != std::string::npos; },
-             seconds(10));
-  agent.signal(SIGTERM);
-  return agent.wait(seconds(30)).value_or(-1);
-}
-
-// id → times indexed, from the fake's "<id>\t<count>" lines.
 std::map<std::string, int> indexed_ids(FakeSplunkHec& hec) {
-  std::map<std::string, int> ids;
-  for (const std::string& line : hec.ids()) {
-    auto tab = line.find('\t');
-    ids[line.substr(0, tab)] = tab == std::string::npos ? 1 : std::stoi(line.substr(tab + 1));
-  }
-  return ids;
+  return id_counts(hec.ids());
 }
 
 bool distinct_reach(FakeSplunkHec& hec, size_t n, std::chrono::milliseconds timeout) {
