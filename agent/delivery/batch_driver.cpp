@@ -5,6 +5,7 @@
 
 #include "agent/core/local_backoff.h"
 #include "agent/delivery/batch_reading.h"
+#include "agent/delivery/failure_streak.h"
 
 namespace auditrelay::delivery {
 
@@ -35,14 +36,6 @@ std::function<double()> default_random() {
   return [engine] { return std::uniform_real_distribution<double>(0.0, 1.0)(*engine); };
 }
 
-// What to say about a failed attempt: the request's error, else the first retried item's.
-const ItemOutcome* first_retried(const Outcome& outcome) {
-  for (const ItemOutcome& item : outcome.items) {
-    if (item.verdict == Verdict::kRetry) return &item;
-  }
-  return nullptr;
-}
-
 }  // namespace
 
 BatchDriver::BatchDriver(uv_loop_t* loop, std::string name, std::unique_ptr<BatchOutput> output,
@@ -56,6 +49,7 @@ BatchDriver::BatchDriver(uv_loop_t* loop, std::string name, std::unique_ptr<Batc
       policy_(options_.retry, random ? std::move(random) : default_random()),
       now_(now ? std::move(now) : Now([] { return Clock::now(); })),
       log_("output[" + name_ + "]"),
+      streak_(log_),
       dead_letter_(options_.dead_letter),
       tracker_(queue.cursor(name_)),
       flush_timer_(loop),
@@ -314,13 +308,15 @@ void BatchDriver::on_outcome(uint64_t first_seq, Outcome o) {
   }
 
   if (retry.empty()) {
-    note_success();
+    requests_ok_->inc();
+    streak_.succeeded();
     b.failures = 0;
     send_next(b);
     maybe_finish_drain();
     return;
   }
-  note_failure(o);
+  requests_failed_->inc();
+  streak_.failed(o);
   retried_->inc(retry.size());
   if (policy_.exhausted(b.first_attempt, now)) {
     const ItemOutcome* item = first_retried(o);
@@ -444,30 +440,6 @@ void BatchDriver::commit(uint64_t next_seq) {
         }
         maybe_finish_drain();
       });
-}
-
-void BatchDriver::note_failure(const Outcome& o) {
-  requests_failed_->inc();
-  const ItemOutcome* item = first_retried(o);
-  const bool new_alert = !o.alert.empty() && o.alert != last_alert_;
-  if (failing_streak_++ > 0 && !new_alert) return;  // once per streak
-  last_alert_ = o.alert;
-  if (!o.alert.empty()) {
-    log_.error(o.alert, {{"status", o.status}, {"reason", o.reason}});
-  }
-  log_.warn("delivery failing; retrying with backoff (logged again when it recovers)",
-            {{"status", item != nullptr ? item->status : o.status},
-             {"error_type", item != nullptr ? item->error_type : o.error_type},
-             {"reason", item != nullptr ? item->reason : o.reason},
-             {"retry_after", o.retry_after}});
-}
-
-void BatchDriver::note_success() {
-  requests_ok_->inc();
-  if (failing_streak_ == 0) return;
-  log_.info("delivering again", {{"failed_attempts", failing_streak_}});
-  failing_streak_ = 0;
-  last_alert_.clear();
 }
 
 void BatchDriver::drain(std::function<void()> done, bool until_caught_up) {

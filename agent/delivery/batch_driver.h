@@ -27,6 +27,7 @@
 #include "agent/core/output_runner.h"
 #include "agent/delivery/batch_output.h"
 #include "agent/delivery/delivery_settings.h"
+#include "agent/delivery/failure_streak.h"
 #include "agent/delivery/output_dead_letter.h"
 #include "agent/delivery/retry_policy.h"
 #include "agent/loop/handle.h"
@@ -76,8 +77,6 @@ class BatchDriver : public OutputRunner {
   void finish(Batch& batch);
   void completed(uint64_t first_seq);
   void commit(uint64_t next_seq);
-  void note_failure(const Outcome& outcome);
-  void note_success();
   void maybe_finish_drain();
   bool idle() const;
 
@@ -89,6 +88,7 @@ class BatchDriver : public OutputRunner {
   RetryPolicy policy_;
   Now now_;
   Logger log_;
+  FailureStreak streak_;
   OutputDeadLetterFile dead_letter_;
   buffer::CursorTracker tracker_;
   loop::Timer flush_timer_;
@@ -113,8 +113,6 @@ class BatchDriver : public OutputRunner {
   bool stopping_ = false;  // drain without until_caught_up: nothing new is started
   bool drain_all_ = false;
   std::function<void()> on_drained_;
-  uint64_t failing_streak_ = 0;
-  std::string last_alert_;
 
   Counter* delivered_;
   Counter* dead_lettered_;
