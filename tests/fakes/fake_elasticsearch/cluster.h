@@ -14,11 +14,7 @@
 
 namespace auditrelay::fakes::es {
 
-struct Options {
-  std::string host = "127.0.0.1";
-  int port = 0;
-  int control_port = 0;
-  std::string port_file;
+struct Options {  // the listening options are tests/fakes/fake_main.h's
   std::string api_key;
   std::string user;
   std::string password;

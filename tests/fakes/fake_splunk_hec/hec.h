@@ -73,11 +73,7 @@ struct Faults {
 std::string apply_faults(std::string_view json, Faults& faults, Random& random);
 std::string faults_json(const Faults& faults);
 
-struct Options {
-  std::string host = "127.0.0.1";
-  int port = 0;
-  int control_port = 0;
-  std::string port_file;
+struct Options {  // the listening options are tests/fakes/fake_main.h's
   std::string token = "00000000-0000-0000-0000-000000000000";
   std::string indexes = "main,audit";  // allowed `index` values, comma-separated
   bool ack = false;                    // indexer acknowledgement enabled on the token

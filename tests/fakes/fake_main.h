@@ -1,0 +1,37 @@
+// What every fake receiver's main() shares: the listening options, --exit-with-parent, the
+// data and control servers on the default loop, the port file, the down-then-up fault, and a
+// clean stop on SIGTERM or SIGINT.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "tests/fakes/http_server.h"
+
+namespace auditrelay::fakes {
+
+struct Listening {
+  std::string host = "127.0.0.1";
+  int port = 0;          // data port (0: ephemeral)
+  int control_port = 0;  // control port (0: ephemeral)
+  std::string port_file;
+  bool exit_with_parent = false;
+};
+
+// Adds --host, --port, --control-port, --port-file and --exit-with-parent.
+void add_listening_options(CLI::App& app, Listening& listening);
+
+// What a fake hands the shared part: its two handlers, and the hooks its control API calls.
+struct FakeServers {
+  HttpServer::Handler data;
+  HttpServer::Handler control;
+  std::function<uint64_t()>* data_connections = nullptr;  // set to count accepted connections
+  std::function<void(uint64_t ms)>* go_down = nullptr;    // set to the down-then-up fault
+};
+
+// Serves until SIGTERM or SIGINT; returns main()'s exit code. `name` prefixes error messages.
+int run_fake(const std::string& name, const Listening& listening, FakeServers servers);
+
+}  // namespace auditrelay::fakes
