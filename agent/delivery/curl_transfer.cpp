@@ -118,10 +118,13 @@ size_t on_header(char* data, size_t size, size_t count, void* transfer) noexcept
       // an interim "100 Continue".
       r.retry_after.clear();
       r.content_type.clear();
+      r.location.clear();
     } else if (auto value = header_value(line, "Retry-After")) {
       r.retry_after = *value;
     } else if (auto type = header_value(line, "Content-Type")) {
       r.content_type = *type;
+    } else if (auto location = header_value(line, "Location")) {
+      r.location = *location;
     }
   } catch (const std::exception&) {
     return 0;
@@ -240,6 +243,7 @@ void complete_transfer(Transfer& t, CURLcode result) {
   r.body.clear();
   r.retry_after.clear();
   r.content_type.clear();
+  r.location.clear();
   r.error = curl_easy_strerror(result);
   if (t.error[0] != '\0') r.error += std::string(": ") + t.error;
 }

@@ -21,11 +21,11 @@ namespace auditrelay::delivery {
 
 // The `tls:` mapping of an output.
 struct TlsSettings {
-  bool verify = true;        // verify the server's certificate and host name
-  std::string ca_file;       // trust these CAs instead of the system's
-  std::string cert_file;     // client certificate (mutual TLS)
-  std::string key_file;      // its key
-  std::string server_name;   // name to send in SNI and to verify, when the URL's host differs
+  bool verify = true;       // verify the server's certificate and host name
+  std::string ca_file;      // trust these CAs instead of the system's
+  std::string cert_file;    // client certificate (mutual TLS)
+  std::string key_file;     // its key
+  std::string server_name;  // name to send in SNI and to verify, when the URL's host differs
 };
 
 struct HttpClientOptions {
@@ -38,17 +38,18 @@ struct HttpClientOptions {
 struct HttpRequest {
   std::string method = "POST";
   std::string url;
-  std::vector<std::string> headers;  // "Name: value"
+  std::vector<std::string> headers;         // "Name: value"
   std::shared_ptr<const std::string> body;  // may be null (no body)
   uint64_t timeout_ms = 0;                  // 0: the client's request_timeout_ms
 };
 
 struct HttpResponse {
-  long status = 0;        // 0 when no response arrived (see error)
-  std::string error;      // transport failure (connect, timeout, TLS...), empty otherwise
-  std::string body;       // the response body (decoded if the server compressed it)
+  long status = 0;           // 0 when no response arrived (see error)
+  std::string error;         // transport failure (connect, timeout, TLS...), empty otherwise
+  std::string body;          // the response body (decoded if the server compressed it)
   std::string retry_after;   // the Retry-After header, if any
   std::string content_type;  // the Content-Type header, if any
+  std::string location;      // the Location header, if any (redirects are never followed)
   double seconds = 0;        // time the request took
 };
 

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "agent/delivery/http_probe.h"
+
 namespace auditrelay::webhook {
 
 using delivery::Outcome;
@@ -22,13 +24,13 @@ Outcome classify_webhook_response(const delivery::HttpResponse& response,
   outcome.error_type = "http_" + std::to_string(status);
   outcome.reason = response.body.substr(0, 200);
   if (status >= 300 && status < 400) {
-    // The Location is not known here (the HTTP client does not keep it): the status says
-    // enough to look for it.
     outcome.verdict = Verdict::kRetry;
     outcome.reason = "redirect not followed";
+    const std::string where = response.location.empty() ? std::string("the address it redirects to")
+                                                        : delivery::display_url(response.location);
     outcome.alert = "the webhook endpoint answered " + std::to_string(status) +
-                    " (a redirect), which is not followed: set url to the address it "
-                    "redirects to; the events stay buffered";
+                    " (a redirect), which is not followed: set url to " + where +
+                    " if that is the right endpoint; the events stay buffered";
     return outcome;
   }
   if (status == 410) {

@@ -314,6 +314,8 @@ TEST_CASE("webhook: a redirect is not followed; the event waits and is delivered
   CHECK(stat(hook, "received") == 2);  // the 302, then the delivery to url
   CHECK(delivered_ids(hook).count("evt_moved-1") == 1);
   CHECK(read_file(dir / "agent0.stderr").find("redirect") != std::string::npos);
+  CHECK(read_file(dir / "agent0.stderr").find("set url to " + hook.url() + "/elsewhere") !=
+        std::string::npos);
 }
 
 TEST_CASE("webhook: kill -9 during a run: every blocked and warned event delivered at least once") {

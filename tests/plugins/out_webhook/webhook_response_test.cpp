@@ -61,6 +61,11 @@ TEST_CASE("3xx: retried with an alert, never followed") {
     CHECK(o.alert.find(std::to_string(status)) != std::string::npos);
     CHECK(o.alert.find("set url") != std::string::npos);
   }
+  HttpResponse moved = response(301);
+  moved.location = "https://user:pw@hooks.example/v2/";
+  Outcome o = classify(moved);
+  CHECK(o.alert.find("set url to https://hooks.example/v2 ") != std::string::npos);
+  CHECK(o.alert.find("pw") == std::string::npos);
 }
 
 TEST_CASE("410: rejected as endpoint gone") {
