@@ -12,12 +12,6 @@ bool ratio(const rapidjson::Value& v, double* out) {
   return true;
 }
 
-bool count(const rapidjson::Value& v, uint64_t* out) {
-  if (!v.IsUint64()) return false;
-  *out = v.GetUint64();
-  return true;
-}
-
 }  // namespace
 
 std::string apply_faults(std::string_view json, Faults& faults, Random& random) {
@@ -37,36 +31,22 @@ std::string apply_faults(std::string_view json, Faults& faults, Random& random) 
     } else if (key == "item_503_ratio") {
       ok = ratio(v, &next.item_503_ratio);
     } else if (key == "item_400_ids") {
-      ok = v.IsArray();
-      if (ok) {
-        next.item_400_ids.clear();
-        for (const auto& id : v.GetArray()) {
-          ok = ok && id.IsString();
-          if (ok) next.item_400_ids.emplace(id.GetString(), id.GetStringLength());
-        }
-      }
+      ok = fault_ids(v, &next.item_400_ids);
     } else if (key == "requests_status") {
       ok = v.IsInt() && v.GetInt() >= 400 && v.GetInt() <= 599;
       if (ok) next.requests_status = v.GetInt();
     } else if (key == "requests_count") {
-      ok = count(v, &next.requests_count);
+      ok = fault_count(v, &next.requests_count);
     } else if (key == "retry_after") {
-      // A number of seconds or an HTTP-date (RFC 9110 §10.2.3), sent as given.
-      if (v.IsString()) {
-        next.retry_after.assign(v.GetString(), v.GetStringLength());
-      } else if (v.IsUint64()) {
-        next.retry_after = std::to_string(v.GetUint64());
-      } else {
-        ok = false;
-      }
+      ok = fault_retry_after(v, &next.retry_after);
     } else if (key == "max_body_bytes") {
-      ok = count(v, &next.max_body_bytes);
+      ok = fault_count(v, &next.max_body_bytes);
     } else if (key == "delay_ms") {
-      ok = count(v, &next.delay_ms);
+      ok = fault_count(v, &next.delay_ms);
     } else if (key == "drop_requests") {
-      ok = count(v, &next.drop_requests);
+      ok = fault_count(v, &next.drop_requests);
     } else if (key == "seed") {
-      ok = count(v, &next.seed);
+      ok = fault_count(v, &next.seed);
     } else {
       return "unknown fault [" + std::string(key) + "]";
     }

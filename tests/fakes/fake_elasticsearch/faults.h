@@ -8,25 +8,10 @@
 #include <unordered_set>
 
 #include "tests/fakes/fake_elasticsearch/json_out.h"
+#include "tests/fakes/fault_values.h"
 
 namespace auditrelay::fakes::es {
 
-// splitmix64 (https://prng.di.unimi.it/splitmix64.c): seeded, so a test's fault pattern is
-// the same on every run.
-class Random {
- public:
-  void seed(uint64_t seed) { state_ = seed; }
-  double unit() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }  // [0, 1)
-  uint64_t next() {
-    uint64_t z = (state_ += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-  }
-
- private:
-  uint64_t state_ = 1;
-};
 
 struct Faults {
   double item_429_ratio = 0;

@@ -15,9 +15,11 @@
 #include <utility>
 #include <vector>
 
+#include "tests/fakes/fault_values.h"
 #include "tests/fakes/http_server.h"
 
 namespace auditrelay::fakes::hec {
+
 
 // One row of Splunk's HEC status table
 // (https://docs.splunk.com/Documentation/Splunk/latest/Data/TroubleshootHTTPEventCollector).
@@ -28,22 +30,6 @@ struct HecStatus {
 };
 // nullptr for a code outside the table (0..24).
 const HecStatus* hec_status(int code);
-
-// splitmix64 (https://prng.di.unimi.it/splitmix64.c): seeded, so a fault pattern repeats.
-class Random {
- public:
-  void seed(uint64_t seed) { state_ = seed; }
-  double unit() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }  // [0, 1)
-  uint64_t next() {
-    uint64_t z = (state_ += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-  }
-
- private:
-  uint64_t state_ = 1;
-};
 
 struct Faults {
   // Whole event requests: the next requests_count are answered with this HEC code, its HTTP

@@ -46,12 +46,6 @@ constexpr HecStatus kStatuses[] = {
     {24, 200, "HEC queue is approaching its capacity limit"},
 };
 
-bool count(const rapidjson::Value& v, uint64_t* out) {
-  if (!v.IsUint64()) return false;
-  *out = v.GetUint64();
-  return true;
-}
-
 }  // namespace
 
 const HecStatus* hec_status(int code) {
@@ -109,30 +103,17 @@ std::string apply_faults(std::string_view json, Faults& faults, Random& random) 
       ok = v.IsInt() && (v.GetInt() == 0 || (v.GetInt() >= 200 && v.GetInt() <= 599));
       if (ok) next.requests_status = v.GetInt();
     } else if (key == "requests_count") {
-      ok = count(v, &next.requests_count);
+      ok = fault_count(v, &next.requests_count);
     } else if (key == "retry_after") {
-      if (v.IsString()) {
-        next.retry_after.assign(v.GetString(), v.GetStringLength());
-      } else if (v.IsUint64()) {
-        next.retry_after = std::to_string(v.GetUint64());
-      } else {
-        ok = false;
-      }
+      ok = fault_retry_after(v, &next.retry_after);
     } else if (key == "delay_ms") {
-      ok = count(v, &next.delay_ms);
+      ok = fault_count(v, &next.delay_ms);
     } else if (key == "drop_requests") {
-      ok = count(v, &next.drop_requests);
+      ok = fault_count(v, &next.drop_requests);
     } else if (key == "max_body_bytes") {
-      ok = count(v, &next.max_body_bytes);
+      ok = fault_count(v, &next.max_body_bytes);
     } else if (key == "invalid_event_ids") {
-      ok = v.IsArray();
-      if (ok) {
-        next.invalid_event_ids.clear();
-        for (const auto& id : v.GetArray()) {
-          ok = ok && id.IsString();
-          if (ok) next.invalid_event_ids.emplace(id.GetString(), id.GetStringLength());
-        }
-      }
+      ok = fault_ids(v, &next.invalid_event_ids);
     } else if (key == "invalid_event_code") {
       ok = v.IsInt() && (v.GetInt() == 12 || v.GetInt() == 15);
       if (ok) next.invalid_event_code = v.GetInt();
@@ -140,7 +121,7 @@ std::string apply_faults(std::string_view json, Faults& faults, Random& random) 
       ok = v.IsInt() && hec_status(v.GetInt()) != nullptr;
       if (ok) next.health_code = v.GetInt();
     } else if (key == "ack_delay_ms") {
-      ok = count(v, &next.ack_delay_ms);
+      ok = fault_count(v, &next.ack_delay_ms);
     } else if (key == "ack_out_of_order") {
       ok = v.IsBool();
       if (ok) next.ack_out_of_order = v.GetBool();
@@ -148,7 +129,7 @@ std::string apply_faults(std::string_view json, Faults& faults, Random& random) 
       ok = v.IsNumber() && v.GetDouble() >= 0 && v.GetDouble() <= 1;
       if (ok) next.ack_never_ratio = v.GetDouble();
     } else if (key == "seed") {
-      ok = count(v, &next.seed);
+      ok = fault_count(v, &next.seed);
     } else {
       return "unknown fault [" + std::string(key) + "]";
     }
