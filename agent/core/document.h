@@ -49,6 +49,8 @@ class DocumentBatch {
     return {
         {p, e.id_size}, {p + e.id_size, e.index_size}, {p + e.id_size + e.index_size, e.json_size}};
   }
+  // Every document's bytes in one string, so a reader may see what follows a document.
+  std::string_view bytes_view() const { return data_; }
   size_t size() const { return entries_.size(); }
   bool empty() const { return entries_.empty(); }
   size_t bytes() const { return bytes_; }  // of ids, targets and documents

@@ -4,117 +4,155 @@
 #include <rapidjson/writer.h>
 #include <simdjson.h>
 
-#include <cstdio>
-#include <memory>
+#include <algorithm>
+#include <charconv>
+#include <cstring>
 
 namespace auditrelay::splunk_hec {
 namespace {
 
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
+// A value as it goes into "fields": a JSON string token as written in the document (quotes and
+// escapes kept, so nothing is unescaped and escaped again), or the text of a number or boolean,
+// which is quoted on the way out.
+struct Token {
+  std::string_view text;
+  bool quoted = false;
+};
+
 // What the scan found at one wanted path: nothing yet, something unusable (an object, a
-// null), a scalar (a string unescaped, a number or boolean as written), or an array's scalar
-// items.
+// null), a scalar, or an array's scalar items.
 struct Found {
   enum class Kind : uint8_t { kNone, kSkipped, kScalar, kArray } kind = Kind::kNone;
-  std::string_view scalar;
-  std::vector<std::string_view> items;
+  Token scalar;
+  std::vector<Token> items;
 };
 
 // Finds the wanted paths (`@timestamp` first, then the configured fields) in one document with
-// simdjson's On-Demand API: it follows the dotted path of each member, descends only into
-// objects on the way to a wanted path (the others are skipped, not parsed), and stops once
-// every wanted path was seen. The first occurrence of a path counts; nothing inside an array is
-// looked into. Strings point into the parser's buffer, valid until the next document.
+// simdjson's On-Demand API: it follows each member's key against the wanted paths still open
+// at that depth, descends only into objects on the way to a wanted path (the others are
+// skipped, not parsed), and stops once every wanted path was seen. A key holding dots matches
+// as many path segments ("flat.key"). The first occurrence of a path counts; nothing inside an
+// array is looked into. Keys are compared as written unless they hold an escape. Tokens point
+// into the document, valid while it is.
 class PathScanner {
  public:
   explicit PathScanner(const std::vector<std::string>& wanted)
-      : wanted_(wanted), found_(wanted.size()) {}
+      : wanted_(wanted), found_(wanted.size()) {
+    size_t depth = 1;
+    for (const std::string& w : wanted)
+      depth = std::max<size_t>(depth, 1 + static_cast<size_t>(std::count(w.begin(), w.end(), '.')));
+    open_.reserve(wanted.size() * (depth + 1));  // never reallocated during a scan
+  }
 
-  // False when the document is not a JSON object (as far as it was read).
-  bool scan(std::string& padded) {
+  // Scans `document`, which must be followed by SIMDJSON_PADDING readable bytes (`readable`
+  // counts them with the document). False when it is not a JSON object (as far as it was read).
+  bool scan(std::string_view document, size_t readable) {
     for (Found& f : found_) {
       f.kind = Found::Kind::kNone;
       f.items.clear();
     }
     remaining_ = wanted_.size();
-    path_.clear();
-    const size_t size = padded.size();
-    padded.reserve(size + simdjson::SIMDJSON_PADDING);
+    end_ = document.data() + document.size();
+    open_.clear();
+    for (size_t i = 0; i < wanted_.size(); ++i)
+      open_.push_back({static_cast<uint32_t>(i), 0});
     simdjson::ondemand::document doc;
     simdjson::ondemand::object root;
-    if (parser_.iterate(padded.data(), size, padded.capacity()).get(doc) ||
+    if (parser_.iterate(document.data(), document.size(), readable).get(doc) ||
         doc.get_object().get(root)) {
       return false;
     }
-    return members(root) != Step::kError;
+    return members(root, 0, open_.size()) != Step::kError;
   }
   const std::vector<Found>& found() const { return found_; }
 
  private:
   enum class Step : uint8_t { kOn, kDone, kError };
+  // A wanted path still open at some depth: which one, and where its rest starts.
+  struct Open {
+    uint32_t index;
+    uint32_t offset;
+  };
 
-  // The index of the wanted path equal to path_ (not seen yet), else -1; `on_the_way` tells
-  // whether path_ leads to a wanted path.
-  int match(bool& on_the_way) const {
-    on_the_way = false;
-    for (size_t i = 0; i < wanted_.size(); ++i) {
-      const std::string& w = wanted_[i];
-      if (w.size() == path_.size()) {
-        if (w == path_ && found_[i].kind == Found::Kind::kNone) return static_cast<int>(i);
-      } else if (w.size() > path_.size() && w[path_.size()] == '.' &&
-                 w.compare(0, path_.size(), path_) == 0) {
-        on_the_way = true;
+  // The key of `field` unescaped, read in place when it holds no escape (keys are short: a
+  // plain loop beats memchr).
+  bool key_of(simdjson::ondemand::field& field, std::string_view& key) const {
+    const char* raw = field.key().raw();
+    for (const char* p = raw; p < end_; ++p) {
+      if (*p == '"') {
+        key = std::string_view(raw, static_cast<size_t>(p - raw));
+        return true;
       }
+      if (*p == '\\') break;
     }
-    return -1;
+    return !field.unescaped_key().get(key);
   }
 
-  Step members(simdjson::ondemand::object object) {
-    const size_t base = path_.size();
-    for (auto field : object) {
+  // Members of an object whose open paths are open_[begin, end).
+  Step members(simdjson::ondemand::object object, size_t begin, size_t end) {
+    for (auto field_result : object) {
+      simdjson::ondemand::field field;
       std::string_view key;
-      simdjson::ondemand::value value;
-      if (field.unescaped_key().get(key) || field.value().get(value)) return Step::kError;
-      path_.resize(base);
-      if (base > 0) path_ += '.';
-      path_.append(key);
-      bool on_the_way = false;
-      if (int i = match(on_the_way); i >= 0) {
-        if (!take(value, found_[static_cast<size_t>(i)])) return Step::kError;
-        if (--remaining_ == 0) return Step::kDone;
-      } else if (on_the_way) {
+      if (std::move(field_result).get(field) || !key_of(field, key)) return Step::kError;
+      const size_t children = open_.size();
+      int match = -1;
+      for (size_t k = begin; k < end; ++k) {
+        const Open open = open_[k];
+        if (found_[open.index].kind != Found::Kind::kNone) continue;
+        const std::string_view rest = std::string_view(wanted_[open.index]).substr(open.offset);
+        if (rest.size() == key.size()) {
+          if (match < 0 && rest == key) match = static_cast<int>(open.index);
+        } else if (rest.size() > key.size() && rest[key.size()] == '.' &&
+                   rest.compare(0, key.size(), key) == 0) {
+          open_.push_back({open.index, open.offset + static_cast<uint32_t>(key.size()) + 1});
+        }
+      }
+      simdjson::ondemand::value value = field.value();
+      Step step = Step::kOn;
+      if (match >= 0) {
+        if (!take(value, found_[static_cast<size_t>(match)], match == 0)) return Step::kError;
+        if (--remaining_ == 0) step = Step::kDone;
+      } else if (open_.size() > children) {
         simdjson::ondemand::json_type type;
         if (value.type().get(type)) return Step::kError;
-        if (type != simdjson::ondemand::json_type::object) continue;
-        simdjson::ondemand::object inner;
-        if (value.get_object().get(inner)) return Step::kError;
-        if (Step step = members(inner); step != Step::kOn) return step;
+        if (type == simdjson::ondemand::json_type::object) {
+          simdjson::ondemand::object inner;
+          if (value.get_object().get(inner)) return Step::kError;
+          step = members(inner, children, open_.size());
+        }
       }
+      open_.resize(children);
+      if (step != Step::kOn) return step;
     }
-    path_.resize(base);
     return Step::kOn;
   }
 
-  // A string, number or boolean as HEC takes it; false for anything else.
-  static bool scalar(simdjson::ondemand::value value, std::string_view& text) {
+  // A string, number or boolean as HEC takes it; false for anything else. `unescape` reads a
+  // string's value instead of its token.
+  static bool scalar(simdjson::ondemand::value value, Token& token, bool unescape) {
     simdjson::ondemand::json_type type;
     if (value.type().get(type)) return false;
-    if (type == simdjson::ondemand::json_type::string) return !value.get_string().get(text);
-    if (type != simdjson::ondemand::json_type::number &&
+    if (type == simdjson::ondemand::json_type::string && unescape) {
+      return !value.get_string().get(token.text);
+    }
+    if (type != simdjson::ondemand::json_type::string &&
+        type != simdjson::ondemand::json_type::number &&
         type != simdjson::ondemand::json_type::boolean) {
       return false;
     }
-    text = value.raw_json_token();
+    std::string_view text = value.raw_json_token();
     while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\n' ||
                              text.back() == '\r')) {
       text.remove_suffix(1);
     }
+    token = {text, type != simdjson::ondemand::json_type::string};
     return true;
   }
 
   // Reads the value at a wanted path into `f`; false on a JSON error.
-  static bool take(simdjson::ondemand::value value, Found& f) {
+  static bool take(simdjson::ondemand::value value, Found& f, bool unescape) {
     f.kind = Found::Kind::kSkipped;
     simdjson::ondemand::json_type type;
     if (value.type().get(type)) return false;
@@ -124,32 +162,32 @@ class PathScanner {
       for (auto element : array) {
         simdjson::ondemand::value item;
         if (element.get(item)) return false;
-        std::string_view text;
-        if (scalar(item, text)) f.items.push_back(text);
+        Token token;
+        if (scalar(item, token, unescape)) f.items.push_back(token);
       }
       f.kind = Found::Kind::kArray;
       return true;
     }
-    if (scalar(value, f.scalar)) f.kind = Found::Kind::kScalar;
+    if (scalar(value, f.scalar, unescape)) f.kind = Found::Kind::kScalar;
     return true;
   }
 
   const std::vector<std::string>& wanted_;
   std::vector<Found> found_;
+  std::vector<Open> open_;
   size_t remaining_ = 0;
-  std::string path_;
+  const char* end_ = nullptr;
   simdjson::ondemand::parser parser_;
 };
 
 }  // namespace
 
-// What encoding one event needs, reused from event to event of a body: a padded copy of the
-// document for simdjson and the scanner with its parser.
+// What encoding one event needs, reused from event to event of a body: the scanner with its
+// parser, and a padded copy of a document that is not followed by enough readable bytes.
 struct EventEncoder::Scratch {
   explicit Scratch(const std::vector<std::string>& wanted) : scanner(wanted) {}
   std::string copy;
   PathScanner scanner;
-  rapidjson::StringBuffer fields;  // the indexed fields of the event being written
 };
 
 namespace {
@@ -159,6 +197,13 @@ void append_json_string(std::string_view text, std::string& out) {
   Writer writer(buffer);
   writer.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
   out.append(buffer.GetString(), buffer.GetSize());
+}
+
+// A found value into "fields": a string token as written, a number or boolean quoted.
+void append_token(const Token& token, std::string& out) {
+  if (token.quoted) out += '"';
+  out.append(token.text);
+  if (token.quoted) out += '"';
 }
 
 bool digits(std::string_view text, size_t pos, size_t count, int& value) {
@@ -229,8 +274,12 @@ std::optional<std::string> epoch_seconds(std::string_view t) {
       hour * 3600 + minute * 60 + second - offset;
   if (seconds < 0) return std::nullopt;
   char text[32];
-  int n = std::snprintf(text, sizeof text, "%lld.%03d", static_cast<long long>(seconds), millis);
-  return std::string(text, static_cast<size_t>(n));
+  char* end = std::to_chars(text, text + sizeof text - 4, seconds).ptr;
+  *end++ = '.';
+  *end++ = static_cast<char>('0' + millis / 100);
+  *end++ = static_cast<char>('0' + millis / 10 % 10);
+  *end++ = static_cast<char>('0' + millis % 10);
+  return std::string(text, end);
 }
 
 EventEncoder::EventEncoder(EventMetadata metadata) {
@@ -249,24 +298,35 @@ EventEncoder::EventEncoder(EventMetadata metadata) {
     append_json_string(metadata.index, metadata_json_);
   }
   metadata_json_ += ",\"event\":";
+  field_keys_.resize(wanted_.size());
+  for (size_t i = 1; i < wanted_.size(); ++i) {
+    append_json_string(wanted_[i], field_keys_[i]);
+    field_keys_[i] += ':';
+  }
 }
 
 void EventEncoder::append_event(std::string_view document, std::string& out) const {
   Scratch scratch(wanted_);
-  append_event(document, out, scratch);
+  append_event(document, 0, out, scratch);
 }
 
-void EventEncoder::append_event(std::string_view document, std::string& out,
-                                Scratch& scratch) const {
-  scratch.copy.assign(document);
+void EventEncoder::append_event(std::string_view document, size_t readable_after,
+                                std::string& out, Scratch& scratch) const {
   // A scan that stopped early saw everything it wanted: the document came from the normalizer
   // through the checksummed buffer, and HEC refuses an invalid one by its number.
-  const bool valid = scratch.scanner.scan(scratch.copy);
+  bool valid;
+  if (readable_after >= simdjson::SIMDJSON_PADDING) {
+    valid = scratch.scanner.scan(document, document.size() + readable_after);
+  } else {
+    scratch.copy.reserve(document.size() + simdjson::SIMDJSON_PADDING);
+    scratch.copy.assign(document);
+    valid = scratch.scanner.scan(scratch.copy, scratch.copy.capacity());
+  }
   const std::vector<Found>& found = scratch.scanner.found();
 
   out += '{';
   std::optional<std::string> time;
-  if (valid && found[0].kind == Found::Kind::kScalar) time = epoch_seconds(found[0].scalar);
+  if (valid && found[0].kind == Found::Kind::kScalar) time = epoch_seconds(found[0].scalar.text);
   if (time) {
     out += "\"time\":";
     out += *time;
@@ -279,33 +339,26 @@ void EventEncoder::append_event(std::string_view document, std::string& out,
     append_json_string(document, out);
   }
 
-  if (valid && found.size() > 1) {
-    rapidjson::StringBuffer& buffer = scratch.fields;
-    buffer.Clear();
-    Writer writer(buffer);
-    writer.StartObject();
-    bool any = false;
-    for (size_t i = 1; i < found.size(); ++i) {
-      const Found& f = found[i];
-      const bool scalar = f.kind == Found::Kind::kScalar;
-      if (!scalar && !(f.kind == Found::Kind::kArray && !f.items.empty())) continue;
-      writer.Key(wanted_[i].data(), static_cast<rapidjson::SizeType>(wanted_[i].size()));
-      if (scalar) {
-        writer.String(f.scalar.data(), static_cast<rapidjson::SizeType>(f.scalar.size()));
-      } else {
-        writer.StartArray();
-        for (std::string_view item : f.items)
-          writer.String(item.data(), static_cast<rapidjson::SizeType>(item.size()));
-        writer.EndArray();
-      }
-      any = true;
+  bool any = false;
+  for (size_t i = 1; valid && i < found.size(); ++i) {
+    const Found& f = found[i];
+    const bool scalar = f.kind == Found::Kind::kScalar;
+    if (!scalar && !(f.kind == Found::Kind::kArray && !f.items.empty())) continue;
+    out += any ? "," : ",\"fields\":{";
+    any = true;
+    out += field_keys_[i];
+    if (scalar) {
+      append_token(f.scalar, out);
+      continue;
     }
-    writer.EndObject();
-    if (any) {
-      out += ",\"fields\":";
-      out.append(buffer.GetString(), buffer.GetSize());
+    out += '[';
+    for (size_t k = 0; k < f.items.size(); ++k) {
+      if (k > 0) out += ',';
+      append_token(f.items[k], out);
     }
+    out += ']';
   }
+  if (any) out += '}';
   out += '}';
 }
 
@@ -316,11 +369,15 @@ void EventEncoder::append_body(const DocumentBatch& batch, std::span<const uint3
     size += batch[i].json.size() + metadata_json_.size() + 96;
   out.reserve(out.size() + size);
   Scratch scratch(wanted_);
+  const std::string_view all = batch.bytes_view();
   bool first = true;
   for (uint32_t i : items) {
     if (!first) out += '\n';
     first = false;
-    append_event(batch[i].json, out, scratch);
+    const std::string_view json = batch[i].json;
+    const size_t readable_after = static_cast<size_t>(all.data() + all.size() - json.data()) -
+                                  json.size();
+    append_event(json, readable_after, out, scratch);
   }
 }
 

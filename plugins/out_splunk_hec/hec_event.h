@@ -48,11 +48,15 @@ class EventEncoder {
 
  private:
   struct Scratch;
-  void append_event(std::string_view document, std::string& out, Scratch& scratch) const;
+  // `readable_after`: how many bytes after the document may be read (the scan needs
+  // simdjson's padding; with fewer it scans a copy).
+  void append_event(std::string_view document, size_t readable_after, std::string& out,
+                    Scratch& scratch) const;
 
   // ,"host":..,"source":..,"sourcetype":..[,"index":..],"event":  computed once.
   std::string metadata_json_;
   std::vector<std::string> wanted_;  // "@timestamp", then the configured field paths
+  std::vector<std::string> field_keys_;  // "path": of each field path, [0] unused
 };
 
 // An RFC 3339 time (2026-01-16T18:22:11.123456Z, or with an offset such as +02:00) as epoch

@@ -122,6 +122,20 @@ TEST_CASE("fields: the first occurrence counts; nothing inside arrays; escapes u
   CHECK(out.find(R"("list":[{"b":{"c":"in array"}}])") != std::string::npos);
 }
 
+TEST_CASE("fields: a key written with escapes matches its unescaped path") {
+  EventMetadata m = metadata();
+  m.fields = {"ba.c", "d\"e"};
+  EventEncoder encoder(m);
+  const std::string out =
+      encode_one(encoder, R"({"b\u0061":{"c":"found"},"d\"e":7,"@timestamp":"2025-01-16T18:22:11Z"})");
+  rapidjson::Document parsed;
+  parsed.Parse(out.c_str());
+  REQUIRE_FALSE(parsed.HasParseError());
+  CHECK(parsed["time"].GetDouble() == doctest::Approx(1737051731.0));
+  CHECK(std::string(parsed["fields"]["ba.c"].GetString()) == "found");
+  CHECK(std::string(parsed["fields"]["d\"e"].GetString()) == "7");
+}
+
 TEST_CASE("no configured path present: no fields member") {
   EventEncoder encoder(metadata());
   CHECK(encode_one(encoder, R"({"x":1})").find("\"fields\"") == std::string::npos);
@@ -158,4 +172,30 @@ TEST_CASE("the body: the chosen items' events in order, newline between them") {
   body.clear();
   encoder.append_body(batch, std::vector<uint32_t>{1}, body);
   CHECK(body == "{\"host\":\"h\",\"source\":\"s\",\"sourcetype\":\"t\",\"event\":{\"b\":2}}");
+}
+
+TEST_CASE("the body: documents scanned in place each give their own fields") {
+  // Long enough that all but the last are followed by simdjson's padding within the batch.
+  const std::string pad(80, 'x');
+  DocumentBatch batch;
+  for (const char* decision : {"allow", "deny", "warn"}) {
+    batch.add("id", "logs-a-default",
+              std::string(R"({"pad":")") + pad + R"(","policy":{"decision":")" + decision +
+                  R"("}})");
+  }
+  EventEncoder encoder(metadata());
+  std::string body;
+  encoder.append_body(batch, std::vector<uint32_t>{0, 1, 2}, body);
+  std::vector<std::string> decisions;
+  size_t start = 0;
+  while (start < body.size()) {
+    size_t end = body.find('\n', start);
+    if (end == std::string::npos) end = body.size();
+    rapidjson::Document parsed;
+    parsed.Parse(body.c_str() + start, end - start);
+    REQUIRE_FALSE(parsed.HasParseError());
+    decisions.emplace_back(parsed["fields"]["policy.decision"].GetString());
+    start = end + 1;
+  }
+  CHECK(decisions == std::vector<std::string>{"allow", "deny", "warn"});
 }
