@@ -126,7 +126,7 @@ void BatchDriver::read_into(std::unique_ptr<Batch> batch, bool flush_now) {
       [this, job, flush_now] {
         Batch& b = *job->batch;
         const BatchLimits limits{options_.max_records, options_.max_bytes};
-        job->hit_end = fill_from_queue(queue_, b.next_seq, b.docs, limits);
+        job->hit_end = fill_from_queue(queue_, b.next_seq, b.docs, limits, carry_);
         if (b.docs.empty() || (has_room(b.docs, limits) && !flush_now)) return;
         // Ready: split into requests here, off the loop thread, and encode the first; the
         // others are encoded when their turn comes, so a large batch does not hold every body.

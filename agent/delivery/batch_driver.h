@@ -18,6 +18,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -98,6 +99,7 @@ class BatchDriver : public OutputRunner {
   std::unique_ptr<Batch> next_;  // read ahead: filling, or ready and waiting for a slot
   bool next_ready_ = false;      // next_ is encoded and may be dispatched
   bool reading_ = false;         // a read job owns the batch being read
+  std::optional<buffer::ReadFrame> carry_;  // the rest of the last frame read (read jobs only)
   bool caught_up_ = false;       // the last read reached the end of the queue
   bool flush_due_ = false;       // flush_interval passed: send next_ however full
   bool woken_ = false;           // records were appended while a read was under way

@@ -9,20 +9,35 @@ bool has_room(const DocumentBatch& docs, const BatchLimits& limits) {
 }
 
 bool fill_from_queue(buffer::DiskQueue& queue, uint64_t& next_seq, DocumentBatch& docs,
-                     const BatchLimits& limits) {
+                     const BatchLimits& limits, std::optional<buffer::ReadFrame>& carry) {
   while (has_room(docs, limits)) {
-    std::optional<buffer::ReadFrame> frame = queue.read(next_seq);
-    if (!frame) return true;
-    if (docs.empty()) {
-      docs = std::move(frame->documents);  // the usual case: no copy
+    if (!carry || next_seq >= carry->next_seq || next_seq < carry->first_seq) {
+      carry = queue.read(next_seq);
+      if (!carry) return true;
+      // A frame set aside as damaged is skipped: the next one may start later.
+      next_seq = std::max(next_seq, carry->first_seq);
+    }
+    DocumentBatch& frame = carry->documents;
+    const size_t begin = static_cast<size_t>(next_seq - carry->first_seq);
+    size_t end = begin;
+    size_t count = docs.size();
+    uint64_t bytes = docs.bytes();
+    while (end < frame.size() && count < limits.max_records && bytes < limits.max_bytes) {
+      const DocumentView d = frame[end++];
+      bytes += d.id.size() + d.index.size() + d.json.size();
+      ++count;
+    }
+    next_seq = carry->first_seq + end;
+    if (docs.empty() && begin == 0 && end == frame.size()) {
+      docs = std::move(frame);  // the whole frame: no copy
     } else {
-      docs.reserve(frame->documents.bytes(), frame->documents.size());
-      for (size_t i = 0; i < frame->documents.size(); ++i) {
-        DocumentView d = frame->documents[i];
+      docs.reserve(bytes - docs.bytes(), end - begin);
+      for (size_t i = begin; i < end; ++i) {
+        const DocumentView d = frame[i];
         docs.add(d.id, d.index, d.json);
       }
     }
-    next_seq = frame->next_seq;
+    if (end == frame.size()) carry.reset();
   }
   return false;
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "agent/buffer/disk_queue.h"
@@ -19,10 +20,13 @@ struct BatchLimits {
 // Whether `docs` has room for more under `limits`.
 bool has_room(const DocumentBatch& docs, const BatchLimits& limits);
 
-// Appends whole frames from `next_seq` on while `docs` has room, advancing `next_seq`.
-// Returns true when it reached the end of the queue.
+// Appends documents from `next_seq` on while `docs` has room, advancing `next_seq`: a batch
+// holds at most max_records documents (and max_bytes, or one document), however large the
+// buffer's frames. A frame read but not used up is kept in `carry` for the next call, so each
+// frame is read and decompressed once; a whole frame that fits an empty batch is moved, not
+// copied. Returns true when it reached the end of the queue.
 bool fill_from_queue(buffer::DiskQueue& queue, uint64_t& next_seq, DocumentBatch& docs,
-                     const BatchLimits& limits);
+                     const BatchLimits& limits, std::optional<buffer::ReadFrame>& carry);
 
 // The documents `output` wants, as lists of indexes of at most max_records documents and
 // max_bytes each (a single larger document gets a list of its own).
