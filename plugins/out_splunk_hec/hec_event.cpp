@@ -364,9 +364,14 @@ void EventEncoder::append_event(std::string_view document, size_t readable_after
 
 void EventEncoder::append_body(const DocumentBatch& batch, std::span<const uint32_t> items,
                                std::string& out) const {
+  // Room for the whole body, so that it is never copied as it grows: each event adds to its
+  // document the metadata, a time, and the fields (their keys, and values allowed 48 bytes).
+  size_t overhead = metadata_json_.size() + 48;
+  for (const std::string& key : field_keys_)
+    overhead += key.size() + 48;
   size_t size = 0;
   for (uint32_t i : items)
-    size += batch[i].json.size() + metadata_json_.size() + 96;
+    size += batch[i].json.size() + overhead;
   out.reserve(out.size() + size);
   Scratch scratch(wanted_);
   const std::string_view all = batch.bytes_view();
