@@ -1,4 +1,5 @@
 #include "agent/delivery/batch_driver.h"
+#include "agent/delivery/batch_reading.h"
 
 #include <doctest/doctest.h>
 #include <uv.h>
@@ -164,6 +165,34 @@ TEST_CASE("batches of at most max_records, several in flight, each document sent
   CHECK(f.script->max_in_flight <= 3);
   CHECK(f.script->max_in_flight > 1);
   CHECK(f.queue->cursor("es") == f.end());
+}
+
+TEST_CASE("a batch takes at most max_records of a larger frame; the rest waits in the carry") {
+  Fixture f;
+  f.queue->append(docs(0, 250));  // one frame each
+  f.queue->append(docs(250, 70));
+  const BatchLimits limits{100, 1u << 20};
+  std::optional<buffer::ReadFrame> carry;
+  uint64_t next_seq = 0;
+  std::vector<size_t> sizes;
+  std::vector<std::string> ids;
+  bool hit_end = false;
+  while (!hit_end) {
+    DocumentBatch batch;
+    hit_end = fill_from_queue(*f.queue, next_seq, batch, limits, carry);
+    // Carried: the frame being cut, until it is used up.
+    if (!hit_end) CHECK(carry.has_value() == (next_seq != 250 && next_seq != 320));
+    sizes.push_back(batch.size());
+    for (size_t i = 0; i < batch.size(); ++i)
+      ids.emplace_back(batch[i].id);
+  }
+  // 100 + 100 from the first frame; its last 50 with 50 of the second; then the rest.
+  CHECK(sizes == std::vector<size_t>{100, 100, 100, 20});
+  CHECK(next_seq == 320);
+  REQUIRE(ids.size() == 320);
+  DocumentBatch all = docs(0, 320);
+  for (size_t i = 0; i < ids.size(); ++i)
+    CHECK(ids[i] == all[i].id);
 }
 
 TEST_CASE("a batch answered but not confirmed frees its slot; the cursor waits for it") {
