@@ -47,6 +47,18 @@ constexpr std::array kStorageSettings{
                 .doc = "zstd level of buffer frames"},
 };
 
+constexpr std::array kHttpServerSettings{
+    SettingSpec{.key = "listen",
+                .type = SettingType::kString,
+                .doc = "host:port of the monitoring server (/api/v1/health, "
+                       "/api/v1/metrics/prometheus, /api/v1/status); off unless set; a bare "
+                       "port binds 127.0.0.1"},
+    SettingSpec{.key = "output_failing_after",
+                .type = SettingType::kDuration,
+                .default_value = "1m",
+                .doc = "How long an output must fail every attempt before health reports it"},
+};
+
 constexpr std::array kServiceSettings{
     SettingSpec{.key = "log_level",
                 .type = SettingType::kEnum,
@@ -66,6 +78,10 @@ constexpr std::array kServiceSettings{
                 .type = SettingType::kSection,
                 .doc = "Durable state",
                 .section = kStorageSettings},
+    SettingSpec{.key = "http_server",
+                .type = SettingType::kSection,
+                .doc = "Monitoring: health, Prometheus metrics, status",
+                .section = kHttpServerSettings},
 };
 
 constexpr std::array kNormalizeSettings{

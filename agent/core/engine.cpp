@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "agent/core/listen_address.h"
+#include "agent/core/monitoring.h"
 #include "agent/core/output_driver.h"
 #include "agent/delivery/batch_driver.h"
 
@@ -89,6 +91,7 @@ Engine::Engine(const PipelineConfig& config, const PluginRegistry& plugins, RunO
 }
 
 Engine::~Engine() {
+  monitoring_server_.reset();
   inputs_.clear();
   sinks_.clear();
   pipeline_.reset();
@@ -103,6 +106,10 @@ Engine::~Engine() {
 
 void Engine::validate(const PipelineConfig& config, const PluginRegistry& plugins) {
   normalize_options(config.pipeline);
+  const Settings& http_server = config.service.section("http_server");
+  if (http_server.has("listen") && !parse_listen_address(http_server.string("listen"))) {
+    throw http_server.error("listen", "must be host:port, [ipv6]:port or a port (0-65535)");
+  }
   for (const InstanceConfig& ic : config.inputs) {
     if (auto check = plugins.input(ic.type)->validate) check(ic.settings);
   }
@@ -116,6 +123,9 @@ void Engine::build() {
   const Settings& storage_settings = config_.service.section("storage");
   fs::path storage = storage_settings.string("path");
   ensure_directory(storage);
+  const Settings& http_server = config_.service.section("http_server");
+  health_ = std::make_unique<Health>(
+      HealthSettings{.output_failing_after = http_server.duration("output_failing_after")});
   const Settings& dl = config_.pipeline.section("dead_letter");
   fs::path dead_letter =
       dl.has("path") ? fs::path(dl.string("path")) : storage / "dead_letter.ndjson";
@@ -141,11 +151,12 @@ void Engine::build() {
   for (const InstanceConfig& oc : config_.outputs) {
     const OutputPlugin* plugin = plugins_.output(oc.type);
     fs::path state_dir = ensure_directory(storage / "outputs" / oc.name);
-    OutputContext ctx{oc.name, state_dir.string(), &metrics_, &loop_};
+    OutputContext ctx{oc.name, state_dir.string(), &metrics_, &loop_, health_.get()};
     if (plugin->create_batch != nullptr) {
       drivers_.push_back(std::make_unique<delivery::BatchDriver>(
           &loop_, oc.name, plugin->create_batch(oc.settings, std::move(ctx)),
-          delivery::delivery_options(oc.settings, state_dir), *queue_, metrics_));
+          delivery::delivery_options(oc.settings, state_dir), *queue_, metrics_, nullptr, nullptr,
+          health_.get()));
     } else {
       drivers_.push_back(std::make_unique<OutputDriver>(
           &loop_, oc.name, plugin->create(oc.settings, std::move(ctx)), *queue_, metrics_));
@@ -157,6 +168,7 @@ void Engine::build() {
   pipeline_options.sync = queue_opts.sync;
   pipeline_options.sync_interval = storage_settings.duration("sync_interval");
   pipeline_options.when_full = queue_opts.when_full;
+  pipeline_options.health = health_.get();
   pipeline_ =
       std::make_unique<Pipeline>(&loop_, std::move(pipeline_options), *queue_, metrics_, [this] {
         for (auto& d : drivers_)
@@ -211,6 +223,14 @@ int Engine::run() {
   }
   for (auto& d : drivers_)
     d->start();
+  try {
+    start_monitoring();
+  } catch (const std::exception& e) {
+    log_.error("start-up failed", {{"error", e.what()}});
+    begin_shutdown("start-up failed");
+    uv_run(&loop_, UV_RUN_DEFAULT);
+    return 1;
+  }
   log_.info("started", {{"inputs", inputs_.size()},
                         {"outputs", config_.outputs.size()},
                         {"config", config_.file.string()}});
@@ -262,8 +282,37 @@ void Engine::output_drained() {
   if (drivers_running_ > 0) --drivers_running_;
   if (drivers_running_ > 0) return;
   log_.info("stopped cleanly");
+  monitoring_server_.reset();  // its listening socket would keep the loop running
   signals_.clear();
   shutdown_timer_.reset();
+}
+
+void Engine::start_monitoring() {
+  const Settings& settings = config_.service.section("http_server");
+  if (!settings.has("listen")) return;
+  const ListenAddress address = *parse_listen_address(settings.string("listen"));  // validated
+  monitoring_ =
+      std::make_unique<Monitoring>(*health_, metrics_, [this] { return queue_->stats(); });
+  http::Server::Limits limits;
+  limits.max_connections = 32;
+  limits.max_body_bytes = 64 * 1024;  // only GETs are answered
+  monitoring_server_ = std::make_unique<http::Server>(
+      &loop_,
+      [this](const http::Request& request, const http::Server::Respond& respond) {
+        MonitoringAnswer answer = monitoring_->answer(request.method, request.path());
+        http::Response response;
+        response.status = answer.status;
+        response.headers = std::move(answer.headers);
+        response.body = std::move(answer.body);
+        respond(std::move(response));
+      },
+      limits);
+  const int port = monitoring_server_->listen(address.host, address.port);
+  const bool v6 = address.host.find(':') != std::string::npos;
+  const std::string where =
+      (v6 ? "[" + address.host + "]" : address.host) + ":" + std::to_string(port);
+  Logger("monitoring")
+      .info("listening", {{"address", where}, {"health", "http://" + where + "/api/v1/health"}});
 }
 
 void Engine::input_idle() {

@@ -7,9 +7,12 @@
 
 #include "agent/buffer/disk_queue.h"
 #include "agent/config/config.h"
+#include "agent/core/health.h"
+#include "agent/core/monitoring.h"
 #include "agent/core/output_runner.h"
 #include "agent/core/pipeline.h"
 #include "agent/core/plugin_registry.h"
+#include "agent/http/server.h"
 
 namespace auditrelay {
 
@@ -39,6 +42,7 @@ class Engine {
   void input_stopped();
   void output_drained();
   void input_idle();
+  void start_monitoring();
 
   const PipelineConfig& config_;
   const PluginRegistry& plugins_;
@@ -47,6 +51,9 @@ class Engine {
 
   uv_loop_t loop_{};
   MetricsRegistry metrics_;
+  std::unique_ptr<Health> health_;
+  std::unique_ptr<Monitoring> monitoring_;
+  std::unique_ptr<http::Server> monitoring_server_;  // service.http_server, when listen is set
   std::unique_ptr<buffer::DiskQueue> queue_;
   std::vector<std::unique_ptr<OutputRunner>> drivers_;
   std::unique_ptr<Pipeline> pipeline_;

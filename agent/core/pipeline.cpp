@@ -59,6 +59,9 @@ Pipeline::Pipeline(uv_loop_t* loop, PipelineOptions options, buffer::DiskQueue& 
       appended_(std::move(appended)),
       retry_timer_(loop),
       sync_timer_(loop) {
+  if (options_.health != nullptr) {
+    full_health_ = &options_.health->condition("buffer", Health::Kind::kBufferFull);
+  }
   for (int i = 0; i < kRejectReasonCount; ++i) {
     rejected_[static_cast<size_t>(i)] = &metrics.counter(
         "auditrelay_records_rejected_total", "Records rejected by the normalizer, by reason",
@@ -189,6 +192,9 @@ void Pipeline::processed(const std::string& error) {
     if (!paused_for_space_) {
       log_.warn("buffer full (storage.max_bytes); inputs paused until outputs catch up");
       paused_for_space_ = true;
+      if (full_health_ != nullptr) {
+        full_health_->set("storage.max_bytes reached; inputs paused until outputs catch up");
+      }
     }
     retry_timer_.start(200, 0, [this] { start_next(); });
     return;
@@ -196,6 +202,7 @@ void Pipeline::processed(const std::string& error) {
   if (paused_for_space_) {
     log_.info("buffer has room again; inputs resume");
     paused_for_space_ = false;
+    if (full_health_ != nullptr) full_health_->clear();
   }
   uint64_t rejected = 0;
   for (int i = 0; i < kRejectReasonCount; ++i) {

@@ -26,6 +26,7 @@ struct PipelineOptions {
   buffer::SyncMode sync = buffer::SyncMode::kBatch;
   std::chrono::milliseconds sync_interval{25};
   buffer::WhenFull when_full = buffer::WhenFull::kBlock;
+  Health* health = nullptr;  // given: the condition "buffer" is set while inputs wait for room
 };
 
 class Pipeline {
@@ -75,6 +76,7 @@ class Pipeline {
   loop::Timer retry_timer_;
   unsigned consecutive_failures_ = 0;
   bool paused_for_space_ = false;
+  Health::Condition* full_health_ = nullptr;
 
   // Group commit: appended batches wait here for the next fsync.
   std::deque<std::unique_ptr<Job>> awaiting_sync_;

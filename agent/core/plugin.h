@@ -9,6 +9,7 @@
 
 #include "agent/config/settings.h"
 #include "agent/core/document.h"
+#include "agent/core/health.h"
 #include "agent/core/log.h"
 #include "agent/core/record.h"
 #include "agent/metrics/metrics.h"
@@ -59,6 +60,7 @@ struct OutputContext {
   std::string state_dir;
   MetricsRegistry* metrics = nullptr;
   uv_loop_s* loop = nullptr;  // network outputs send from the loop thread
+  Health* health = nullptr;   // for conditions only the output knows of (may be null)
 };
 
 // An output that writes documents itself (stdout, file).

@@ -40,7 +40,8 @@ std::function<double()> default_random() {
 
 BatchDriver::BatchDriver(uv_loop_t* loop, std::string name, std::unique_ptr<BatchOutput> output,
                          DeliveryOptions options, buffer::DiskQueue& queue,
-                         MetricsRegistry& metrics, std::function<double()> random, Now now)
+                         MetricsRegistry& metrics, std::function<double()> random, Now now,
+                         Health* health)
     : loop_(loop),
       name_(std::move(name)),
       output_(std::move(output)),
@@ -49,7 +50,9 @@ BatchDriver::BatchDriver(uv_loop_t* loop, std::string name, std::unique_ptr<Batc
       policy_(options_.retry, random ? std::move(random) : default_random()),
       now_(now ? std::move(now) : Now([] { return Clock::now(); })),
       log_("output[" + name_ + "]"),
-      streak_(log_),
+      streak_(log_, health != nullptr
+                        ? &health->condition("output " + name_, Health::Kind::kOutputFailing)
+                        : nullptr),
       dead_letter_(options_.dead_letter),
       tracker_(queue.cursor(name_)),
       flush_timer_(loop),

@@ -40,10 +40,11 @@ class BatchDriver : public OutputRunner {
  public:
   using Now = std::function<Clock::time_point()>;
 
-  // `random` (uniform in [0, 1)) and `now` are injectable for tests.
+  // `random` (uniform in [0, 1)) and `now` are injectable for tests. With `health`, a failing
+  // streak sets the condition "output <name>".
   BatchDriver(uv_loop_t* loop, std::string name, std::unique_ptr<BatchOutput> output,
               DeliveryOptions options, buffer::DiskQueue& queue, MetricsRegistry& metrics,
-              std::function<double()> random = {}, Now now = {});
+              std::function<double()> random = {}, Now now = {}, Health* health = nullptr);
   ~BatchDriver() override;
   BatchDriver(const BatchDriver&) = delete;
   BatchDriver& operator=(const BatchDriver&) = delete;
@@ -96,16 +97,16 @@ class BatchDriver : public OutputRunner {
   loop::Timer commit_retry_timer_;
 
   std::map<uint64_t, std::unique_ptr<Batch>> in_flight_;  // by first_seq
-  std::unique_ptr<Batch> next_;  // read ahead: filling, or ready and waiting for a slot
-  bool next_ready_ = false;      // next_ is encoded and may be dispatched
-  bool reading_ = false;         // a read job owns the batch being read
+  std::unique_ptr<Batch> next_;             // read ahead: filling, or ready and waiting for a slot
+  bool next_ready_ = false;                 // next_ is encoded and may be dispatched
+  bool reading_ = false;                    // a read job owns the batch being read
   std::optional<buffer::ReadFrame> carry_;  // the rest of the last frame read (read jobs only)
-  bool caught_up_ = false;       // the last read reached the end of the queue
-  bool flush_due_ = false;       // flush_interval passed: send next_ however full
-  bool woken_ = false;           // records were appended while a read was under way
-  unsigned jobs_ = 0;            // encode and dead-letter jobs on the thread pool
-  uint64_t requests_ = 0;        // requests in flight, not yet answered
-  size_t awaiting_ = 0;          // batches answered, waiting for the receiver's confirmation
+  bool caught_up_ = false;                  // the last read reached the end of the queue
+  bool flush_due_ = false;                  // flush_interval passed: send next_ however full
+  bool woken_ = false;                      // records were appended while a read was under way
+  unsigned jobs_ = 0;                       // encode and dead-letter jobs on the thread pool
+  uint64_t requests_ = 0;                   // requests in flight, not yet answered
+  size_t awaiting_ = 0;  // batches answered, waiting for the receiver's confirmation
 
   bool committing_ = false;
   uint64_t commit_wanted_ = 0;  // the highest cursor asked for

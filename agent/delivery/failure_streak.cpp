@@ -11,6 +11,12 @@ const ItemOutcome* first_retried(const Outcome& outcome) {
 
 void FailureStreak::failed(const Outcome& o) {
   const ItemOutcome* item = first_retried(o);
+  if (health_ != nullptr) {
+    std::string why = !o.alert.empty()  ? o.alert
+                      : item != nullptr ? item->error_type + ": " + item->reason
+                                        : o.error_type + ": " + o.reason;
+    health_->set(std::move(why));
+  }
   const bool new_alert = !o.alert.empty() && o.alert != last_alert_;
   if (failed_attempts_++ > 0 && !new_alert) return;  // once per streak
   last_alert_ = o.alert;
@@ -27,6 +33,7 @@ void FailureStreak::failed(const Outcome& o) {
 
 void FailureStreak::succeeded() {
   if (failed_attempts_ == 0) return;
+  if (health_ != nullptr) health_->clear();
   log_.info("delivering again", {{"failed_attempts", failed_attempts_}});
   failed_attempts_ = 0;
   last_alert_.clear();

@@ -1,11 +1,13 @@
 // How an output's failures read in the log: the first failed attempt of a streak is logged
 // (with the plugin's alert, and again whenever the alert changes), the others are not, and the
-// recovery is logged once. A receiver down for hours fills no log.
+// recovery is logged once. A receiver down for hours fills no log. A streak also sets the
+// output's health condition (when given), with the latest error as its reason.
 #pragma once
 
 #include <cstdint>
 #include <string>
 
+#include "agent/core/health.h"
 #include "agent/core/log.h"
 #include "agent/delivery/batch_output.h"
 
@@ -16,13 +18,15 @@ const ItemOutcome* first_retried(const Outcome& outcome);
 
 class FailureStreak {
  public:
-  explicit FailureStreak(const Logger& log) : log_(log) {}
+  explicit FailureStreak(const Logger& log, Health::Condition* health = nullptr)
+      : log_(log), health_(health) {}
 
   void failed(const Outcome& outcome);
   void succeeded();
 
  private:
   const Logger& log_;
+  Health::Condition* health_;
   uint64_t failed_attempts_ = 0;
   std::string last_alert_;
 };

@@ -82,6 +82,10 @@ class WebhookOutput : public delivery::BatchOutput {
         "1 once the webhook endpoint answered 410 Gone (disabled until the agent is reloaded)",
         {{"output", context.name}});
     gone_gauge_->set(0);
+    if (context.health != nullptr) {
+      gone_health_ =
+          &context.health->condition("output " + context.name, Health::Kind::kOutputDisabled);
+    }
   }
 
   bool wants(const DocumentView& document) const override {
@@ -141,6 +145,11 @@ class WebhookOutput : public delivery::BatchOutput {
     if (gone_) return;
     gone_ = true;
     gone_gauge_->set(1);
+    if (gone_health_ != nullptr) {
+      gone_health_->set(
+          "the endpoint answered 410 Gone; its events are dead-lettered until "
+          "the agent is reloaded");
+    }
     log_.error(
         "the endpoint answered 410 Gone: it is disabled until the agent is reloaded; events are "
         "dead-lettered");
@@ -172,6 +181,7 @@ class WebhookOutput : public delivery::BatchOutput {
   delivery::HttpClient client_;
   bool gone_ = false;
   Gauge* gone_gauge_ = nullptr;
+  Health::Condition* gone_health_ = nullptr;  // "output <name>" disabled
   std::vector<std::pair<std::function<void(Outcome)>, Outcome>> answers_;
   loop::Timer answer_timer_;
   std::shared_ptr<char> alive_ = std::make_shared<char>();

@@ -173,7 +173,7 @@ fi
 
 echo "Machine: $ncpu CPUs ($cpu_model), ${mem_mib} MiB RAM, Linux $kernel. auditrelay" \
   "${version:-?} (${build_type:-?} build, source $commit), $records records per scenario," \
-  "best wall time of $repeat run(s)${only:+, scenarios: ${scenarios// /, }}; agent resources measured by" \
+  "median wall time of $repeat run(s)${only:+, scenarios: ${scenarios// /, }}; agent resources measured by" \
   "$([ "$timer" = gnu ] && echo "GNU time ($gnu_time)" || echo "auditrelay_bench_rusage (wait4)")." \
   "Data in $work."
 echo
@@ -211,29 +211,36 @@ for pair in "${check_pairs[@]}"; do
 done
 
 # ------------------------------------------------------------------------------------------------
-# Scenarios. Each sets r_* from its best run (lowest wall time).
+# Scenarios. Each records its runs; add_result reports the median one.
 
 # One "name|records|bytes|wall|user|sys|rss_kib[|extra]" per scenario; extra, when present, is
 # more JSON members for that scenario ("key": value, ...).
 results=()
 notes=()  # lines printed under the table
 
-# record_best: keeps the measured run if it is the best so far (then r_new=1, else 0).
-best_wall=""
-record_best() {
-  r_new=0
-  if [ -z "$best_wall" ] || awk -v a="$m_wall" -v b="$best_wall" 'BEGIN { exit !(a < b) }'; then
-    best_wall=$m_wall
-    r_wall=$m_wall r_user=$m_user r_sys=$m_sys r_rss=$m_rss_kib
-    r_new=1
-  fi
+# A scenario's runs (one entry each); the one reported is the median by wall time, so one lucky
+# or unlucky run on a shared machine does not make the figures.
+run_walls=() run_users=() run_syss=() run_rsss=()
+# record_run: keeps the measured run (m_*); its index is ${#run_walls[@]} - 1.
+record_run() {
+  run_walls+=("$m_wall") run_users+=("$m_user") run_syss+=("$m_sys") run_rsss+=("$m_rss_kib")
 }
 
-# add_result NAME BYTES [EXTRA_JSON]
+# pick_median: sets r_index to the run with the median wall time (the lower one of an even
+# count) and r_wall, r_user, r_sys, r_rss to its figures.
+pick_median() {
+  r_index=$(for i in "${!run_walls[@]}"; do echo "$i ${run_walls[$i]}"; done |
+    sort -k2 -g | awk -v n="${#run_walls[@]}" 'NR == int((n + 1) / 2) { print $1 }')
+  r_wall=${run_walls[$r_index]} r_user=${run_users[$r_index]} r_sys=${run_syss[$r_index]}
+  r_rss=${run_rsss[$r_index]}
+}
+
+# add_result NAME BYTES [EXTRA_JSON]: the scenario's median run.
 add_result() {
   local name=$1 bytes=$2 extra=${3:-}
+  pick_median
   results+=("$name|$records|$bytes|$r_wall|$r_user|$r_sys|$r_rss${extra:+|$extra}")
-  best_wall=""
+  run_walls=() run_users=() run_syss=() run_rsss=()
 }
 
 # (a), (b): normalize a file to /dev/null.
@@ -244,7 +251,7 @@ bench_normalize() {
     measure /dev/null "$work/normalize.err" "$agent" normalize --schema "$schema" "$file"
     [ "$m_exit" = 0 ] ||
       die "auditrelay normalize --schema $schema exited with $m_exit: $(head -n 5 "$work/normalize.err")"
-    record_best
+    record_run
   done
   add_result "normalize $schema" "$(stat -c %s "$file")"
 }
@@ -298,7 +305,7 @@ EOF
       find "$dir" -type f -printf '%s\t%p\n' >&2 || true
       die "tail -> file: $out_file has $lines lines (expected exactly $records), $rejected dead letters (use --keep to inspect)"
     fi
-    record_best
+    record_run
   done
   add_result "tail -> file (fsync)" "$(stat -c %s "$pg_file")"
 }
@@ -315,7 +322,7 @@ bench_buffer() {
   "$bench" --input "$docs" --levels -1,1,3 --repeat "$repeat" --dir "$work" \
     >"$work/buffer.out" 2>"$work/buffer.err" ||
     die "auditrelay_bench_buffer failed: $(tail -n 5 "$work/buffer.err")"
-  # result|NAME|RECORDS|JSON_BYTES|WALL|USER|SYS|RSS_KIB, best of the repeats already.
+  # result|NAME|RECORDS|JSON_BYTES|WALL|USER|SYS|RSS_KIB, the median of the repeats already.
   while IFS= read -r line; do
     [[ $line == result\|* ]] && results+=("${line#result|}")
   done <"$work/buffer.out"
@@ -414,6 +421,7 @@ bench_tail_sink() {
   shift 6
   local i dir cfg dead_letter rejected stats t0 t1 clk_tck
   local sink_us agent_us r_sink_us="" r_disk="" r_extra="" r_note="" disk extra
+  local run_sink_us=() run_disk=() run_extra=() run_note=()
   clk_tck=$(getconf CLK_TCK)
   echo "bench: $title..." >&2
   start_fake "$prefix" "$label" "$@"
@@ -485,12 +493,14 @@ EOF
     if [ -n "$m_oublock" ]; then
       disk=$(awk -v b="$m_oublock" -v n="$records" 'BEGIN { printf "%.1f", b * 512 / n }')
     fi
-    record_best
-    if [ "$r_new" = 1 ]; then
-      r_sink_us=$sink_us r_disk=$disk r_extra=$check_extra r_note=$check_note
-    fi
+    record_run
+    run_sink_us+=("$sink_us") run_disk+=("$disk") run_extra+=("$check_extra")
+    run_note+=("$check_note")
   done
   stop_fake
+  pick_median
+  r_sink_us=${run_sink_us[$r_index]} r_disk=${run_disk[$r_index]}
+  r_extra=${run_extra[$r_index]} r_note=${run_note[$r_index]}
   extra="\"sink_cpu_us_per_record\": $r_sink_us"
   notes+=("$title: the $fake_label used $r_sink_us CPU-µs per document")
   if [ -n "$r_disk" ]; then

@@ -68,8 +68,9 @@ void write_port_file(const std::string& path, int port, int control_port) {
 
 int serve(const Listening& listening, FakeServers& servers) {
   uv_loop_t* loop = uv_default_loop();
-  auto data = std::make_unique<HttpServer>(loop, servers.data);
-  auto control = std::make_unique<HttpServer>(loop, servers.control);
+  auto delays = std::make_unique<ResponseDelays>(loop);
+  auto data = std::make_unique<http::Server>(loop, delays->wrap(servers.data), kNoLimits);
+  auto control = std::make_unique<http::Server>(loop, delays->wrap(servers.control), kNoLimits);
   int port = data->listen(listening.host, listening.port);
   int control_port = control->listen(listening.host, listening.control_port);
 
@@ -94,6 +95,7 @@ int serve(const Listening& listening, FakeServers& servers) {
   auto stop = [&] {
     data.reset();
     control.reset();
+    delays.reset();  // answers held back are dropped
     reopen.close();
     term->close();
     interrupt->close();

@@ -8,7 +8,7 @@
 #include <functional>
 #include <string>
 
-#include "tests/fakes/http_server.h"
+#include "tests/fakes/fake_http_server.h"
 
 namespace auditrelay::fakes {
 
@@ -25,8 +25,8 @@ void add_listening_options(CLI::App& app, Listening& listening);
 
 // What a fake hands the shared part: its two handlers, and the hooks its control API calls.
 struct FakeServers {
-  HttpServer::Handler data;
-  HttpServer::Handler control;
+  FakeHandler data;
+  FakeHandler control;
   std::function<uint64_t()>* data_connections = nullptr;  // set to count accepted connections
   std::function<void(uint64_t ms)>* go_down = nullptr;    // set to the down-then-up fault
 };

@@ -32,6 +32,20 @@ inline int stop_agent(Process& agent, const std::filesystem::path& stderr_file) 
   return agent.wait(std::chrono::seconds(30)).value_or(-1);
 }
 
+// The port of the agent's monitoring server (service.http_server), read from its log line
+// "monitoring: listening address=HOST:PORT"; 0 if it said nothing of it within 10 s.
+inline int monitoring_port(const std::filesystem::path& stderr_file) {
+  const std::string marker = "monitoring: listening address=";
+  std::string log;
+  if (!wait_until([&] { return (log = read_file(stderr_file)).find(marker) != std::string::npos; },
+                  std::chrono::seconds(10))) {
+    return 0;
+  }
+  const size_t start = log.find(marker) + marker.size();
+  const std::string address = log.substr(start, log.find_first_of(" \n", start) - start);
+  return std::stoi(address.substr(address.rfind(':') + 1));
+}
+
 // id → times received, from a fake's "<id>\t<count>" lines.
 inline std::map<std::string, int> id_counts(const std::vector<std::string>& lines) {
   std::map<std::string, int> ids;

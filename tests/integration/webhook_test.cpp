@@ -11,6 +11,7 @@
 #include <set>
 #include <thread>
 
+#include "tests/fakes/curl_client.h"
 #include "tests/fakes/fake_webhook_handle.h"
 #include "tests/integration/agent_process.h"
 #include "tests/integration/pipeline_config.h"
@@ -28,8 +29,9 @@ constexpr const char* kSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 constexpr const char* kNewSecret = "whsec_YW5vdGhlciBrZXkgb2YgMjQgYnl0ZXMh";
 
 void write_config(const TempDir& dir, const FakeWebhook& hook, const std::string& extra = "",
-                  const std::string& secret_yaml = "") {
+                  const std::string& secret_yaml = "", const std::string& extra_service = "") {
   TailToFile c;
+  c.extra_service = extra_service;
   c.schema = "auto";
   c.output_yaml =
       "    - name: hook\n"
@@ -255,7 +257,7 @@ TEST_CASE("webhook: 410 Gone disables the endpoint and dead-letters its events")
   TempDir dir;
   FakeWebhook hook(dir.path(), {"--secret", kSecret});
   hook.set_faults(R"({"gone":true})");
-  write_config(dir, hook);
+  write_config(dir, hook, "", "", "  http_server: {listen: \"127.0.0.1:0\"}\n");
   std::set<std::string> wanted = write_mixed_records(dir / "in" / "mixed.jsonl", 60);
   auto agent = start_agent(dir);
   const auto dead_letter = dir / "state" / "outputs" / "hook" / "dead_letter.ndjson";
@@ -268,6 +270,16 @@ TEST_CASE("webhook: 410 Gone disables the endpoint and dead-letters its events")
   // Only the first request (or the few in flight at once) reached the endpoint.
   CHECK(by_status(hook, "410") >= 1);
   CHECK(by_status(hook, "410") <= 2);
+  // Health says so, at once, and status names the output's state.
+  const std::string monitoring =
+      "http://127.0.0.1:" + std::to_string(monitoring_port(dir / "agent0.stderr"));
+  auditrelay::fakes::CurlClient client;
+  auditrelay::fakes::HttpResult health = client.get(monitoring + "/api/v1/health");
+  CHECK(health.status == 503);
+  CHECK(health.body.find("output hook: disabled for ") != std::string::npos);
+  CHECK(health.body.find("410 Gone") != std::string::npos);
+  CHECK(client.get(monitoring + "/api/v1/status").body.find(R"("state":"disabled")") !=
+        std::string::npos);
   // Disabled until a reload, even once the endpoint is back.
   hook.clear_faults();
   write_file(
@@ -292,6 +304,11 @@ TEST_CASE("webhook: 410 Gone disables the endpoint and dead-letters its events")
       R"({"id":"later-1","policy_id":"p","decision":"block","created_at":"2026-01-16T18:22:11Z"})"
       "\n");
   CHECK(distinct_reach(hook, 1, seconds(30)));
+  const std::string monitoring_again =
+      "http://127.0.0.1:" + std::to_string(monitoring_port(dir / "agent1.stderr"));
+  health = client.get(monitoring_again + "/api/v1/health");
+  CHECK(health.status == 200);
+  CHECK(health.body == R"({"status":"ok"})");
   CHECK(stop_agent(*again, dir / "agent1.stderr") == 0);
   CHECK(delivered_ids(hook).count("evt_later-1") == 1);
 }

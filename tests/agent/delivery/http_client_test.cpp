@@ -15,14 +15,13 @@
 
 #include "tests/agent/delivery/gunzip.h"
 #include "tests/agent/delivery/http_client_fixture.h"
-#include "tests/fakes/http_server.h"
+#include "tests/fakes/fake_http_server.h"
 
 namespace auditrelay::delivery {
 namespace {
 
-using fakes::FakeRequest;
+using fakes::FakeRespond;
 using fakes::FakeResponse;
-using fakes::HttpServer;
 using fakes::ThreadedHttpServer;
 using test::contains;
 using test::fetch;
@@ -33,7 +32,7 @@ using test::TestLoop;
 // The requests a server saw (on its own thread), read from the test's.
 class Seen {
  public:
-  void add(const FakeRequest& request) {
+  void add(const http::Request& request) {
     std::lock_guard lock(mutex_);
     requests_.push_back(request);
   }
@@ -41,21 +40,21 @@ class Seen {
     std::lock_guard lock(mutex_);
     return requests_.size();
   }
-  FakeRequest at(size_t i) const {
+  http::Request at(size_t i) const {
     std::lock_guard lock(mutex_);
     return requests_.at(i);
   }
 
  private:
   mutable std::mutex mutex_;
-  std::vector<FakeRequest> requests_;
+  std::vector<http::Request> requests_;
 };
 
 // A server that records each request and answers with `answer(request)`.
-std::unique_ptr<ThreadedHttpServer> serve(Seen& seen,
-                                          std::function<FakeResponse(const FakeRequest&)> answer) {
+std::unique_ptr<ThreadedHttpServer> serve(
+    Seen& seen, std::function<FakeResponse(const http::Request&)> answer) {
   return std::make_unique<ThreadedHttpServer>(
-      [&seen, answer](const FakeRequest& request, const HttpServer::Respond& respond) {
+      [&seen, answer](const http::Request& request, const FakeRespond& respond) {
         seen.add(request);
         respond(answer(request));
       });
@@ -84,7 +83,7 @@ FakeResponse ok(std::string body = "ok") {
 TEST_CASE("a POST body arrives byte-exact, with the request's headers and no Expect") {
   TestLoop loop;
   Seen seen;
-  auto server = serve(seen, [](const FakeRequest&) {
+  auto server = serve(seen, [](const http::Request&) {
     FakeResponse r = ok("created");
     r.status = 201;
     return r;
@@ -100,7 +99,7 @@ TEST_CASE("a POST body arrives byte-exact, with the request's headers and no Exp
   CHECK(response.body == "created");
   CHECK(response.seconds > 0);
   REQUIRE(seen.count() == 1);
-  FakeRequest got = seen.at(0);
+  http::Request got = seen.at(0);
   CHECK(got.method == "POST");
   CHECK(got.path() == "/_bulk");
   CHECK(got.body == payload);
@@ -114,7 +113,7 @@ TEST_CASE("a POST body arrives byte-exact, with the request's headers and no Exp
 TEST_CASE("methods: a real GET without a body, custom methods with or without one") {
   TestLoop loop;
   Seen seen;
-  auto server = serve(seen, [](const FakeRequest&) { return ok(); });
+  auto server = serve(seen, [](const http::Request&) { return ok(); });
   HttpClient client(loop.get(), {});
   CHECK(fetch(loop, client, request("GET", url(*server, "/get"))).status == 200);
   CHECK(fetch(loop, client, request("GET", url(*server, "/search"), "{\"q\":1}")).status == 200);
@@ -141,7 +140,7 @@ TEST_CASE("methods: a real GET without a body, custom methods with or without on
 TEST_CASE("20 sequential requests reuse one kept-alive connection") {
   TestLoop loop;
   Seen seen;
-  auto server = serve(seen, [](const FakeRequest&) { return ok(); });
+  auto server = serve(seen, [](const http::Request&) { return ok(); });
   HttpClient client(loop.get(), {});
   for (int i = 0; i < 20; ++i) {
     auto response = fetch(loop, client, request("POST", url(*server, "/seq"), "record"));
@@ -154,7 +153,7 @@ TEST_CASE("20 sequential requests reuse one kept-alive connection") {
 TEST_CASE("50 concurrent requests all complete, over at most max_connections_per_host") {
   TestLoop loop;
   Seen seen;
-  auto server = serve(seen, [](const FakeRequest& r) { return ok(r.path()); });
+  auto server = serve(seen, [](const http::Request& r) { return ok(r.path()); });
   HttpClientOptions options;
   options.max_connections_per_host = 4;
   HttpClient client(loop.get(), options);
@@ -181,7 +180,7 @@ TEST_CASE("50 concurrent requests all complete, over at most max_connections_per
 TEST_CASE("a request that takes longer than its timeout fails with a timeout") {
   TestLoop loop;
   Seen seen;
-  auto server = serve(seen, [](const FakeRequest&) {
+  auto server = serve(seen, [](const http::Request&) {
     FakeResponse r = ok();
     r.delay_ms = 10'000;
     return r;
@@ -205,8 +204,9 @@ TEST_CASE("a request that takes longer than its timeout fails with a timeout") {
 
 TEST_CASE("a refused connection is an error") {
   TestLoop loop;
-  HttpServer server(loop.get(),
-                    [](const FakeRequest&, const HttpServer::Respond& respond) { respond(ok()); });
+  http::Server server(loop.get(), [](const http::Request&, const http::Server::Respond& respond) {
+    respond(ok());
+  });
   int port = server.listen("127.0.0.1", 0);
   server.stop_listening();  // nothing listens on `port` any more
   HttpClient client(loop.get(), {});
@@ -219,7 +219,7 @@ TEST_CASE("a refused connection is an error") {
 TEST_CASE("a connection dropped without an answer is an error") {
   TestLoop loop;
   Seen seen;
-  auto server = serve(seen, [](const FakeRequest&) {
+  auto server = serve(seen, [](const http::Request&) {
     FakeResponse r;
     r.drop = true;
     return r;
@@ -233,7 +233,7 @@ TEST_CASE("a connection dropped without an answer is an error") {
 TEST_CASE("Retry-After and Content-Type are captured, whatever their case") {
   TestLoop loop;
   Seen seen;
-  auto server = serve(seen, [](const FakeRequest&) {
+  auto server = serve(seen, [](const http::Request&) {
     FakeResponse r = ok("{\"error\":\"slow down\"}");
     r.status = 429;
     r.headers = {{"retry-after", "7"}, {"CONTENT-TYPE", "application/json; charset=UTF-8"}};
@@ -251,7 +251,7 @@ TEST_CASE("Retry-After and Content-Type are captured, whatever their case") {
 TEST_CASE("a caller may still ask for 100-continue; the final response's headers are kept") {
   TestLoop loop;
   Seen seen;
-  auto server = serve(seen, [](const FakeRequest&) {
+  auto server = serve(seen, [](const http::Request&) {
     FakeResponse r = ok();
     r.status = 503;
     r.headers = {{"Retry-After", "3"}, {"Content-Type", "text/plain"}};
@@ -269,7 +269,7 @@ TEST_CASE("a caller may still ask for 100-continue; the final response's headers
 TEST_CASE("a header with a line break is refused, through the callback") {
   TestLoop loop;
   Seen seen;
-  auto server = serve(seen, [](const FakeRequest&) { return ok(); });
+  auto server = serve(seen, [](const http::Request&) { return ok(); });
   HttpClient client(loop.get(), {});
   auto response = fetch(
       loop, client,
@@ -283,7 +283,7 @@ TEST_CASE("a header with a line break is refused, through the callback") {
 TEST_CASE("a redirect is returned, not followed") {
   TestLoop loop;
   Seen seen;
-  auto server = serve(seen, [](const FakeRequest&) {
+  auto server = serve(seen, [](const http::Request&) {
     FakeResponse r;
     r.status = 302;
     r.headers = {{"Location", "/elsewhere"}};
@@ -297,7 +297,7 @@ TEST_CASE("a redirect is returned, not followed") {
 TEST_CASE("a gzip'd body inflates back to the original at the server") {
   TestLoop loop;
   Seen seen;
-  auto server = serve(seen, [](const FakeRequest&) { return ok(); });
+  auto server = serve(seen, [](const http::Request&) { return ok(); });
   HttpClient client(loop.get(), {});
   std::string payload;
   for (int i = 0; i < 5000; ++i)
@@ -316,7 +316,7 @@ TEST_CASE("a gzip'd body inflates back to the original at the server") {
 TEST_CASE("a compressed response is decoded") {
   TestLoop loop;
   Seen seen;
-  auto server = serve(seen, [](const FakeRequest&) {
+  auto server = serve(seen, [](const http::Request&) {
     FakeResponse r = ok(gzip_compress("{\"errors\":false}"));
     r.headers = {{"Content-Encoding", "gzip"}};
     return r;
@@ -330,7 +330,7 @@ TEST_CASE("a compressed response is decoded") {
 TEST_CASE("callbacks come from the loop, never from inside send(), even for early failures") {
   TestLoop loop;
   Seen seen;
-  auto server = serve(seen, [](const FakeRequest&) { return ok(); });
+  auto server = serve(seen, [](const http::Request&) { return ok(); });
   HttpClientOptions options;
   options.tls.server_name = "es.internal";  // makes send() parse the URL, and fail on it
   HttpClient client(loop.get(), options);
@@ -358,7 +358,7 @@ TEST_CASE("callbacks come from the loop, never from inside send(), even for earl
 TEST_CASE("destroying the client aborts requests in flight without calling back") {
   TestLoop loop;
   Seen seen;
-  auto server = serve(seen, [](const FakeRequest& r) {
+  auto server = serve(seen, [](const http::Request& r) {
     FakeResponse answer = ok();
     if (r.path() == "/slow") answer.delay_ms = 10'000;
     return answer;
@@ -379,7 +379,7 @@ TEST_CASE("destroying the client aborts requests in flight without calling back"
 TEST_CASE("a callback may destroy the client that calls it") {
   TestLoop loop;
   Seen seen;
-  auto server = serve(seen, [](const FakeRequest&) { return ok(); });
+  auto server = serve(seen, [](const http::Request&) { return ok(); });
   auto client = std::make_unique<HttpClient>(loop.get(), HttpClientOptions{});
   int calls = 0;
   for (int i = 0; i < 3; ++i)

@@ -13,7 +13,7 @@
 #include "tests/fakes/fake_elasticsearch/json_out.h"
 #include "tests/fakes/fake_elasticsearch/stats.h"
 #include "tests/fakes/fake_elasticsearch/store.h"
-#include "tests/fakes/http_server.h"
+#include "tests/fakes/fake_http_server.h"
 
 namespace auditrelay::fakes::es {
 

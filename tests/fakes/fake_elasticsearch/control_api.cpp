@@ -13,7 +13,7 @@ FakeResponse bad_request(std::string_view message) {
 }
 
 FakeResponse ndjson(std::string body) {
-  FakeResponse response{.status = 200};
+  FakeResponse response{{.status = 200}};
   response.headers.emplace_back("Content-Type", "application/x-ndjson");
   response.body = std::move(body);
   return response;
@@ -21,11 +21,11 @@ FakeResponse ndjson(std::string body) {
 
 }  // namespace
 
-void ControlApi::handle(const FakeRequest& request, const HttpServer::Respond& respond) {
+void ControlApi::handle(const http::Request& request, const FakeRespond& respond) {
   respond(route(request));
 }
 
-FakeResponse ControlApi::route(const FakeRequest& request) {
+FakeResponse ControlApi::route(const http::Request& request) {
   std::string path = request.path();
   const std::string& method = request.method;
   bool get = method == "GET";

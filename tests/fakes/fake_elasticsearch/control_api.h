@@ -3,17 +3,17 @@
 #pragma once
 
 #include "tests/fakes/fake_elasticsearch/cluster.h"
-#include "tests/fakes/http_server.h"
+#include "tests/fakes/fake_http_server.h"
 
 namespace auditrelay::fakes::es {
 
 class ControlApi {
  public:
   explicit ControlApi(FakeCluster& cluster) : cluster_(cluster) {}
-  void handle(const FakeRequest& request, const HttpServer::Respond& respond);
+  void handle(const http::Request& request, const FakeRespond& respond);
 
  private:
-  FakeResponse route(const FakeRequest& request);
+  FakeResponse route(const http::Request& request);
 
   FakeCluster& cluster_;
 };

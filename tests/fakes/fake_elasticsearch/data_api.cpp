@@ -24,7 +24,7 @@ int64_t unix_ms() {
   return std::chrono::system_clock::now().time_since_epoch() / std::chrono::milliseconds(1);
 }
 
-bool is_gzip(const FakeRequest& request) {
+bool is_gzip(const http::Request& request) {
   std::string encoding = request.header("Content-Encoding");
   return encoding == "gzip" || encoding == "x-gzip";
 }
@@ -50,7 +50,7 @@ FakeResponse request_refused(int status, const std::string& retry_after, const F
 
 }  // namespace
 
-FakeResponse method_not_allowed(const FakeRequest& request, std::string_view allowed) {
+FakeResponse method_not_allowed(const http::Request& request, std::string_view allowed) {
   FakeResponse response =
       plain_error(405, "Incorrect HTTP method for uri [" + request.url + "] and method [" +
                            request.method + "], allowed: [" + std::string(allowed) + "]");
@@ -58,7 +58,7 @@ FakeResponse method_not_allowed(const FakeRequest& request, std::string_view all
   return response;
 }
 
-void DataApi::handle(const FakeRequest& request, const HttpServer::Respond& respond) {
+void DataApi::handle(const http::Request& request, const FakeRespond& respond) {
   FilterPath filter(request.query_param("filter_path"));
   std::string path = request.path();  // segments view it
   auto segments = split_path(path);
@@ -87,7 +87,7 @@ void DataApi::handle(const FakeRequest& request, const HttpServer::Respond& resp
   if (faults.drop_requests > 0) {
     faults.drop_requests--;
     stats.record(std::move(record));
-    respond(FakeResponse{.drop = true});
+    respond(FakeResponse{{.drop = true}});
     return;
   }
   uint64_t items = 0;
@@ -99,13 +99,13 @@ void DataApi::handle(const FakeRequest& request, const HttpServer::Respond& resp
   respond(std::move(response));
 }
 
-FakeResponse DataApi::bulk(const FakeRequest& request, std::string_view target,
+FakeResponse DataApi::bulk(const http::Request& request, std::string_view target,
                            const FilterPath& filter, uint64_t* items) {
   Faults& faults = cluster_.faults;
   // The HTTP layer refuses an oversized body before any handler runs, counting the bytes
   // on the wire (still compressed), like http.max_content_length.
   if (faults.max_body_bytes > 0 && request.body.size() > faults.max_body_bytes) {
-    FakeResponse too_large{.status = 413};
+    FakeResponse too_large{{.status = 413}};
     too_large.headers.emplace_back("Connection", "close");
     return too_large;
   }
@@ -124,7 +124,7 @@ FakeResponse DataApi::bulk(const FakeRequest& request, std::string_view target,
   return cluster_.bulk.process(body.bytes, target, filter, items);
 }
 
-FakeResponse DataApi::route(const FakeRequest& request,
+FakeResponse DataApi::route(const http::Request& request,
                             const std::vector<std::string_view>& segments,
                             const FilterPath& filter) {
   const std::string& method = request.method;
@@ -153,7 +153,7 @@ FakeResponse DataApi::route(const FakeRequest& request,
                      "no handler found for uri [" + request.url + "] and method [" + method + "]");
 }
 
-FakeResponse DataApi::cluster_info(const FakeRequest&, const FilterPath& filter) {
+FakeResponse DataApi::cluster_info(const http::Request&, const FilterPath& filter) {
   std::string body;
   JsonOut out(body, filter);
   out.StartObject();

@@ -13,7 +13,7 @@ void error_object(JsonOut& out, std::string_view type, std::string_view reason,
 }  // namespace
 
 FakeResponse json_response(int status, std::string body) {
-  FakeResponse response{.status = status};
+  FakeResponse response{{.status = status}};
   response.headers.reserve(2);
   response.headers.emplace_back("Content-Type", "application/json");
   response.headers.emplace_back("X-elastic-product", "Elasticsearch");

@@ -6,7 +6,7 @@
 #include <string_view>
 
 #include "tests/fakes/fake_elasticsearch/json_out.h"
-#include "tests/fakes/http_server.h"
+#include "tests/fakes/fake_http_server.h"
 
 namespace auditrelay::fakes::es {
 

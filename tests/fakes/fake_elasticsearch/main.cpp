@@ -30,10 +30,10 @@ int main(int argc, char** argv) {
   es::ControlApi control_api(cluster);
   return run_fake(
       "fake_elasticsearch", listening,
-      FakeServers{.data = [&](const FakeRequest& r,
-                              HttpServer::Respond respond) { data_api.handle(r, respond); },
-                  .control = [&](const FakeRequest& r,
-                                 HttpServer::Respond respond) { control_api.handle(r, respond); },
+      FakeServers{.data = [&](const auditrelay::http::Request& r,
+                              FakeRespond respond) { data_api.handle(r, respond); },
+                  .control = [&](const auditrelay::http::Request& r,
+                                 FakeRespond respond) { control_api.handle(r, respond); },
                   .data_connections = &cluster.data_connections,
                   .go_down = &cluster.go_down});
 }

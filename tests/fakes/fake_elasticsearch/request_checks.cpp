@@ -56,7 +56,7 @@ Credentials::Credentials(std::string api_key, const std::string& user, const std
       user_(user),
       bearer_(std::move(bearer)) {}
 
-std::optional<FakeResponse> Credentials::check(const FakeRequest& request,
+std::optional<FakeResponse> Credentials::check(const http::Request& request,
                                                const FilterPath& filter) const {
   if (!required()) return std::nullopt;
   std::string header = request.header("Authorization");
@@ -97,7 +97,7 @@ std::optional<FakeResponse> Credentials::check(const FakeRequest& request,
   return response;
 }
 
-std::optional<FakeResponse> check_content_type(const FakeRequest& request) {
+std::optional<FakeResponse> check_content_type(const http::Request& request) {
   std::string header = request.header("Content-Type");
   if (header.empty()) return plain_error(406, "Content-Type header is missing");
   std::string_view rest(header);
@@ -122,7 +122,7 @@ std::optional<FakeResponse> check_content_type(const FakeRequest& request) {
   return plain_error(406, "Content-Type header [" + header + "] is not supported");
 }
 
-DecodedBody decode_body(const FakeRequest& request, std::string& storage) {
+DecodedBody decode_body(const http::Request& request, std::string& storage) {
   DecodedBody decoded{.bytes = request.body};
   std::string encoding = lower(trim(request.header("Content-Encoding")));
   if (encoding.empty() || encoding == "identity") return decoded;

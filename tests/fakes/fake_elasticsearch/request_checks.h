@@ -7,7 +7,7 @@
 #include <string_view>
 
 #include "tests/fakes/fake_elasticsearch/json_out.h"
-#include "tests/fakes/http_server.h"
+#include "tests/fakes/fake_http_server.h"
 
 namespace auditrelay::fakes::es {
 
@@ -18,7 +18,7 @@ class Credentials {
               std::string bearer);
   bool required() const { return !api_key_.empty() || !basic_.empty() || !bearer_.empty(); }
   // nullopt if the request may go on, else the 401 answer.
-  std::optional<FakeResponse> check(const FakeRequest& request, const FilterPath& filter) const;
+  std::optional<FakeResponse> check(const http::Request& request, const FilterPath& filter) const;
 
  private:
   std::string api_key_;  // base64("id:key"), as sent
@@ -28,7 +28,7 @@ class Credentials {
 };
 
 // nullopt if the Content-Type is one Elasticsearch takes for JSON/NDJSON, else the 406.
-std::optional<FakeResponse> check_content_type(const FakeRequest& request);
+std::optional<FakeResponse> check_content_type(const http::Request& request);
 
 // The body with its Content-Encoding (gzip, deflate) undone. `bytes` views the request
 // body itself when it was not encoded (nothing copied), else `storage`; `error` says why a
@@ -38,6 +38,6 @@ struct DecodedBody {
   bool compressed = false;
   std::string error;
 };
-DecodedBody decode_body(const FakeRequest& request, std::string& storage);
+DecodedBody decode_body(const http::Request& request, std::string& storage);
 
 }  // namespace auditrelay::fakes::es

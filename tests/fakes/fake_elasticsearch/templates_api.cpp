@@ -23,7 +23,7 @@ std::string compact(const rapidjson::Value& value) {
 }
 
 // Parses a JSON object body; nullopt (and `error` set) when it is not one.
-std::optional<rapidjson::Document> parse_object(const FakeRequest& request,
+std::optional<rapidjson::Document> parse_object(const http::Request& request,
                                                 const FilterPath& filter, FakeResponse* error) {
   if (auto unsupported = check_content_type(request)) {
     *error = std::move(*unsupported);
@@ -89,7 +89,7 @@ FakeResponse list(const Map& map, std::string_view name, const char* list_key, c
 
 }  // namespace
 
-FakeResponse DataApi::index_template(const FakeRequest& request, std::string_view name_view,
+FakeResponse DataApi::index_template(const http::Request& request, std::string_view name_view,
                                      const FilterPath& filter) {
   std::string name(name_view);
   const std::string& method = request.method;
@@ -133,7 +133,7 @@ FakeResponse DataApi::index_template(const FakeRequest& request, std::string_vie
   return acknowledged(filter);
 }
 
-FakeResponse DataApi::component_template(const FakeRequest& request, std::string_view name_view,
+FakeResponse DataApi::component_template(const http::Request& request, std::string_view name_view,
                                          const FilterPath& filter) {
   std::string name(name_view);
   auto& components = cluster_.store.component_templates();
@@ -160,7 +160,7 @@ FakeResponse DataApi::component_template(const FakeRequest& request, std::string
   return acknowledged(filter);
 }
 
-FakeResponse DataApi::lifecycle_policy(const FakeRequest& request, std::string_view name_view,
+FakeResponse DataApi::lifecycle_policy(const http::Request& request, std::string_view name_view,
                                        const FilterPath& filter) {
   std::string name(name_view);
   auto& policies = cluster_.store.policies();

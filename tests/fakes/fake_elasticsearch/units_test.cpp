@@ -161,7 +161,7 @@ TEST_CASE("bulk semantics: index, update, delete, and an action cut short") {
 }
 
 TEST_CASE("request checks: Content-Type forms and Content-Encoding") {
-  FakeRequest request;
+  http::Request request;
   auto accepted = [&](const std::string& type) {
     request.headers = {{"content-type", type}};
     return !check_content_type(request).has_value();

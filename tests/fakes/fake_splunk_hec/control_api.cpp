@@ -8,7 +8,7 @@ namespace auditrelay::fakes::hec {
 namespace {
 
 FakeResponse json_response(int status, std::string body) {
-  FakeResponse response{.status = status};
+  FakeResponse response{{.status = status}};
   response.headers.emplace_back("Content-Type", "application/json");
   response.body = std::move(body);
   return response;
@@ -25,7 +25,7 @@ FakeResponse error(int status, const std::string& message) {
 }
 
 FakeResponse text(std::string body, const char* content_type) {
-  FakeResponse response{.status = 200};
+  FakeResponse response{{.status = 200}};
   response.headers.emplace_back("Content-Type", content_type);
   response.body = std::move(body);
   return response;
@@ -63,11 +63,11 @@ std::string stats_json(const HecState& state) {
 
 }  // namespace
 
-void ControlApi::handle(const FakeRequest& request, const HttpServer::Respond& respond) {
+void ControlApi::handle(const http::Request& request, const FakeRespond& respond) {
   respond(route(request));
 }
 
-FakeResponse ControlApi::route(const FakeRequest& request) {
+FakeResponse ControlApi::route(const http::Request& request) {
   std::string path = request.path();
   bool get = request.method == "GET";
   bool post = request.method == "POST" || request.method == "PUT";

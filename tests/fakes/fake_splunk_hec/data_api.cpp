@@ -311,14 +311,14 @@ FakeResponse not_found() {
 }
 
 FakeResponse method_not_allowed(const char* allowed) {
-  FakeResponse response{.status = 405};
+  FakeResponse response{{.status = 405}};
   response.headers.emplace_back("Allow", allowed);
   return response;
 }
 
 }  // namespace
 
-void DataApi::handle(const FakeRequest& request, const HttpServer::Respond& respond) {
+void DataApi::handle(const http::Request& request, const FakeRespond& respond) {
   std::string path = request.path();
   if (path.size() > 4 && path.compare(path.size() - 4, 4, "/1.0") == 0)
     path.resize(path.size() - 4);
@@ -329,7 +329,7 @@ void DataApi::handle(const FakeRequest& request, const HttpServer::Respond& resp
     if (state_.faults.drop_requests > 0) {
       state_.faults.drop_requests--;
       stats.requests_by_code["dropped"]++;
-      respond(FakeResponse{.drop = true});
+      respond(FakeResponse{{.drop = true}});
       return;
     }
     last_code_ = -1;
@@ -356,7 +356,7 @@ FakeResponse DataApi::answer(int code, int64_t invalid_event_number, int64_t ack
   return hec_response(code, invalid_event_number, ack_id);
 }
 
-std::optional<FakeResponse> DataApi::check_token(const FakeRequest& request) {
+std::optional<FakeResponse> DataApi::check_token(const http::Request& request) {
   std::string authorization = request.header("Authorization");
   if (authorization.empty()) return answer(2);
   auto space = authorization.find(' ');
@@ -371,7 +371,7 @@ std::optional<FakeResponse> DataApi::check_token(const FakeRequest& request) {
   return std::nullopt;
 }
 
-std::string DataApi::channel(const FakeRequest& request, std::optional<FakeResponse>* error) {
+std::string DataApi::channel(const http::Request& request, std::optional<FakeResponse>* error) {
   std::string channel = request.header("X-Splunk-Request-Channel");
   if (channel.empty()) channel = request.query_param("channel");
   if (channel.empty()) {
@@ -382,7 +382,7 @@ std::string DataApi::channel(const FakeRequest& request, std::optional<FakeRespo
   return channel;
 }
 
-FakeResponse DataApi::event(const FakeRequest& request) {
+FakeResponse DataApi::event(const http::Request& request) {
   Faults& faults = state_.faults;
   if (faults.max_body_bytes > 0 && request.body.size() > faults.max_body_bytes) {
     // splunkd refuses an oversized body (max_content_length) before HEC reads it.
@@ -487,7 +487,7 @@ FakeResponse DataApi::event(const FakeRequest& request) {
   return answer(0, -1, ack_id);
 }
 
-FakeResponse DataApi::ack(const FakeRequest& request) {
+FakeResponse DataApi::ack(const http::Request& request) {
   if (request.method != "POST") return method_not_allowed("POST");
   if (auto refused = check_token(request)) return std::move(*refused);
   if (!state_.options.ack) return answer(14);
@@ -524,7 +524,7 @@ FakeResponse DataApi::ack(const FakeRequest& request) {
   }
   out.EndObject();
   out.EndObject();
-  FakeResponse response{.status = 200};
+  FakeResponse response{{.status = 200}};
   response.headers.emplace_back("Content-Type", "application/json; charset=UTF-8");
   response.body.assign(buffer.GetString(), buffer.GetSize());
   return response;

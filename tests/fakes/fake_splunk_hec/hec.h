@@ -15,11 +15,10 @@
 #include <utility>
 #include <vector>
 
+#include "tests/fakes/fake_http_server.h"
 #include "tests/fakes/fault_values.h"
-#include "tests/fakes/http_server.h"
 
 namespace auditrelay::fakes::hec {
-
 
 // One row of Splunk's HEC status table
 // (https://docs.splunk.com/Documentation/Splunk/latest/Data/TroubleshootHTTPEventCollector).
@@ -166,15 +165,15 @@ FakeResponse hec_response(int code, int64_t invalid_event_number = -1, int64_t a
 class DataApi {
  public:
   explicit DataApi(HecState& state) : state_(state) {}
-  void handle(const FakeRequest& request, const HttpServer::Respond& respond);
+  void handle(const http::Request& request, const FakeRespond& respond);
 
  private:
-  FakeResponse event(const FakeRequest& request);
-  FakeResponse ack(const FakeRequest& request);
+  FakeResponse event(const http::Request& request);
+  FakeResponse ack(const http::Request& request);
   FakeResponse answer(int code, int64_t invalid_event_number = -1, int64_t ack_id = -1);
-  std::optional<FakeResponse> check_token(const FakeRequest& request);
+  std::optional<FakeResponse> check_token(const http::Request& request);
   // The channel of a request; sets *error when it is absent (10) or not a GUID (11).
-  std::string channel(const FakeRequest& request, std::optional<FakeResponse>* error);
+  std::string channel(const http::Request& request, std::optional<FakeResponse>* error);
 
   HecState& state_;
   std::string inflated_;
@@ -188,10 +187,10 @@ class DataApi {
 class ControlApi {
  public:
   explicit ControlApi(HecState& state) : state_(state) {}
-  void handle(const FakeRequest& request, const HttpServer::Respond& respond);
+  void handle(const http::Request& request, const FakeRespond& respond);
 
  private:
-  FakeResponse route(const FakeRequest& request);
+  FakeResponse route(const http::Request& request);
 
   HecState& state_;
 };

@@ -21,10 +21,10 @@ int main(int argc, char** argv) {
   hec::ControlApi control_api(state);
   return run_fake(
       "fake_splunk_hec", listening,
-      FakeServers{.data = [&](const FakeRequest& r,
-                              HttpServer::Respond respond) { data_api.handle(r, respond); },
-                  .control = [&](const FakeRequest& r,
-                                 HttpServer::Respond respond) { control_api.handle(r, respond); },
+      FakeServers{.data = [&](const auditrelay::http::Request& r,
+                              FakeRespond respond) { data_api.handle(r, respond); },
+                  .control = [&](const auditrelay::http::Request& r,
+                                 FakeRespond respond) { control_api.handle(r, respond); },
                   .data_connections = &state.data_connections,
                   .go_down = &state.go_down});
 }

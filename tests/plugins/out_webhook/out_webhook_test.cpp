@@ -12,8 +12,8 @@
 #include "agent/config/config.h"
 #include "agent/delivery/batch_output.h"
 #include "agent/delivery/batch_reading.h"
+#include "agent/http/server.h"
 #include "plugins/out_webhook/signature.h"
-#include "tests/fakes/http_server.h"
 #include "tests/support/temp_dir.h"
 
 using namespace auditrelay;
@@ -60,7 +60,7 @@ struct Plugin {
   test::TempDir dir;
   uv_loop_t loop{};
   MetricsRegistry metrics;
-  std::unique_ptr<fakes::HttpServer> server;
+  std::unique_ptr<http::Server> server;
   std::unique_ptr<delivery::BatchOutput> output;
 };
 
@@ -113,16 +113,15 @@ TEST_CASE("other outputs keep max_records per request") {
 
 namespace {
 
-// The plugin sending to an HttpServer on its own loop, which answers `statuses` in turn
+// The plugin sending to an http::Server on its own loop, which answers `statuses` in turn
 // (then 200) and keeps what it received.
 struct Receiver {
   explicit Receiver(std::vector<int> answers, const std::string& more = "")
       : statuses(std::move(answers)) {
-    plugin.server = std::make_unique<fakes::HttpServer>(
-        &plugin.loop,
-        [this](const fakes::FakeRequest& request, fakes::HttpServer::Respond respond) {
+    plugin.server = std::make_unique<http::Server>(
+        &plugin.loop, [this](const http::Request& request, http::Server::Respond respond) {
           requests.push_back(request);
-          fakes::FakeResponse response;
+          http::Response response;
           if (next < statuses.size()) response.status = statuses[next++];
           respond(std::move(response));
         });
@@ -153,7 +152,7 @@ struct Receiver {
   Plugin plugin{std::nullopt};
   std::vector<int> statuses;
   size_t next = 0;
-  std::vector<fakes::FakeRequest> requests;
+  std::vector<http::Request> requests;
 };
 
 std::string body_of(std::string_view id) {
@@ -168,7 +167,7 @@ TEST_CASE("a request: the envelope, JSON, extra headers, a Standard Webhooks sig
   const auto before = std::chrono::system_clock::now();
   CHECK(receiver.send(body).verdict == delivery::Verdict::kDelivered);
   REQUIRE(receiver.requests.size() == 1);
-  const fakes::FakeRequest& request = receiver.requests[0];
+  const http::Request& request = receiver.requests[0];
   CHECK(request.method == "POST");
   CHECK(request.path() == "/hook");
   CHECK(request.body == body);
@@ -190,7 +189,7 @@ TEST_CASE("a retry sends the same body and webhook-id, signed anew") {
   CHECK(receiver.send(body).verdict == delivery::Verdict::kRetry);
   CHECK(receiver.send(body).verdict == delivery::Verdict::kDelivered);
   REQUIRE(receiver.requests.size() == 2);
-  for (const fakes::FakeRequest& request : receiver.requests) {
+  for (const http::Request& request : receiver.requests) {
     CHECK(request.header("webhook-id") == "evt_rec-2");
     CHECK(request.header("webhook-signature") ==
           webhook::Signer({kSecret}).sign("evt_rec-2",

@@ -1,11 +1,12 @@
-#include "tests/fakes/http_connection.h"
+#include "agent/http/connection.h"
 
 #include <strings.h>
 
-#include <cstdio>
 #include <exception>
 
-namespace auditrelay::fakes {
+#include "agent/core/log.h"
+
+namespace auditrelay::http {
 namespace {
 
 constexpr size_t kReadBufferSize = 256 * 1024;
@@ -16,19 +17,19 @@ bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
 }
 
-bool asks_to_close(const FakeResponse& response) {
+bool asks_to_close(const Response& response) {
   for (const auto& [name, value] : response.headers)
     if (iequals(name, "Connection") && iequals(value, "close")) return true;
   return false;
 }
 
-bool has_header(const FakeResponse& response, std::string_view name) {
+bool has_header(const Response& response, std::string_view name) {
   for (const auto& header : response.headers)
     if (iequals(header.first, name)) return true;
   return false;
 }
 
-std::string serialize_head(const FakeResponse& response, bool close) {
+std::string serialize_head(const Response& response, bool close) {
   std::string head;
   head.reserve(128);
   head += "HTTP/1.1 ";
@@ -56,72 +57,73 @@ std::string serialize_head(const FakeResponse& response, bool close) {
 
 }  // namespace
 
-struct HttpConnection::Timer {
-  uv_timer_t handle{};
-  HttpConnection* connection = nullptr;
-  uint64_t seq = 0;
-  FakeResponse response;
-  bool linger = false;  // the end of a graceful close rather than a delayed answer
-};
-
 namespace {
 
 struct Write {
   uv_write_t request{};
-  HttpConnection* connection = nullptr;
+  Connection* connection = nullptr;
   std::vector<std::string> chunks;
 };
 
 }  // namespace
 
-HttpConnection::HttpConnection(HttpServer* server, uint64_t id) : server_(server), id_(id) {
+Connection::Connection(Server* server, uint64_t id)
+    : server_(server), limits_(server->limits_), id_(id) {
   tcp_.data = this;
+  timer_.data = this;
   http_parser_init(&parser_, HTTP_REQUEST);
   parser_.data = this;
 }
 
-HttpConnection::~HttpConnection() = default;
+Connection::~Connection() = default;
 
-void HttpConnection::start(uv_stream_t* listener) {
+void Connection::start(uv_stream_t* listener) {
   self_ = shared_from_this();
+  uv_timer_init(tcp_.loop, &timer_);
+  open_handles_ = 2;
   if (uv_accept(listener, reinterpret_cast<uv_stream_t*>(&tcp_)) != 0) {
     close_now();
     return;
   }
   uv_tcp_nodelay(&tcp_, 1);
+  // The first request's headers are due from now; without that limit, the connection idles.
+  if (limits_.header_timeout_ms > 0) {
+    arm(Deadline::kHeaders, limits_.header_timeout_ms);
+  } else {
+    arm(Deadline::kIdle, limits_.idle_timeout_ms);
+  }
   read_buffer_ = std::make_unique<char[]>(kReadBufferSize);
   uv_read_start(
       reinterpret_cast<uv_stream_t*>(&tcp_),
       [](uv_handle_t* h, size_t, uv_buf_t* buf) {
-        auto* c = static_cast<HttpConnection*>(h->data);
+        auto* c = static_cast<Connection*>(h->data);
         *buf = uv_buf_init(c->read_buffer_.get(), kReadBufferSize);
       },
       [](uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
-        static_cast<HttpConnection*>(s->data)->on_read(nread, buf->base);
+        static_cast<Connection*>(s->data)->on_read(nread, buf->base);
       });
 }
 
-void HttpConnection::detach_and_close() {
+void Connection::detach_and_close() {
   server_ = nullptr;
   close_now();
 }
 
-void HttpConnection::close_now() {
+void Connection::close_now() {
   if (closed_) return;
   closed_ = true;
-  for (Timer* t : timers_)
-    uv_close(reinterpret_cast<uv_handle_t*>(&t->handle),
-             [](uv_handle_t* h) { delete static_cast<Timer*>(h->data); });
-  timers_.clear();
   pending_.clear();
-  uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), [](uv_handle_t* h) {
-    auto* c = static_cast<HttpConnection*>(h->data);
+  auto on_closed = [](uv_handle_t* h) {
+    auto* c = static_cast<Connection*>(h->data);
+    if (--c->open_handles_ > 0) return;
     if (c->server_ != nullptr) c->server_->forget(c);
     auto last_reference = std::move(c->self_);  // frees the connection on return
-  });
+  };
+  uv_close(reinterpret_cast<uv_handle_t*>(&timer_), on_closed);
+  uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), on_closed);
 }
 
-void HttpConnection::on_read(ssize_t nread, const char* data) {
+void Connection::on_read(ssize_t nread, const char* data) {
   if (closed_) return;
   if (nread < 0) {
     if (nread != UV_EOF) {
@@ -142,7 +144,25 @@ void HttpConnection::on_read(ssize_t nread, const char* data) {
   flush();
 }
 
-void HttpConnection::dispatch() {
+void Connection::refuse(int status, std::string reason) {
+  Response answer{.status = status};
+  answer.headers.emplace_back("Content-Type", "text/plain");
+  answer.body = std::to_string(status) + " " + http_status_str(static_cast<http_status>(status)) +
+                ": " + reason + "\n";
+  // A request whose headers were complete has its slot already; else it gets one.
+  if (!mid_message_ || pending_.empty()) pending_.push_back(Pending{.seq = next_seq_++});
+  Pending& slot = pending_.back();
+  slot.keep_alive = false;
+  slot.expect_continue = false;
+  slot.ready = true;
+  slot.response = std::move(answer);
+  mid_message_ = false;
+  reading_headers_ = false;
+  discarding_ = true;
+  arm(Deadline::kNone, 0);
+}
+
+void Connection::dispatch() {
   if (parsed_.empty()) return;
   auto keep_alive = shared_from_this();
   dispatching_ = true;
@@ -150,15 +170,15 @@ void HttpConnection::dispatch() {
   batch.swap(parsed_);
   for (auto& [seq, request] : batch) {
     if (closed_ || server_ == nullptr) break;
-    HttpServer::Respond respond = [weak = weak_from_this(), seq = seq](FakeResponse response) {
+    Server::Respond respond = [weak = weak_from_this(), seq = seq](Response response) {
       if (auto c = weak.lock()) c->respond(seq, std::move(response));
     };
     try {
       server_->handler_(request, std::move(respond));
     } catch (const std::exception& e) {
-      // A test's handler failed (a doctest REQUIRE, say): answer 500 rather than let the
+      // A handler failed (in tests, a doctest REQUIRE, say): answer 500 rather than let the
       // exception cross libuv.
-      std::fprintf(stderr, "fake http server: handler threw: %s\n", e.what());
+      Logger("http_server").error("handler threw", {{"error", e.what()}});
       respond_internal_error(seq, e.what());
     } catch (...) {
       respond_internal_error(seq, "unknown exception");
@@ -167,63 +187,68 @@ void HttpConnection::dispatch() {
   dispatching_ = false;
 }
 
-void HttpConnection::respond_internal_error(uint64_t seq, const std::string& what) {
-  FakeResponse error{.status = 500};
+void Connection::respond_internal_error(uint64_t seq, const std::string& what) {
+  Response error{.status = 500};
   error.body = "handler threw: " + what + "\n";
   respond(seq, std::move(error));
 }
 
-void HttpConnection::respond(uint64_t seq, FakeResponse response) {
+void Connection::respond(uint64_t seq, Response response) {
   if (closed_ || pending_.empty() || seq < pending_.front().seq) return;
   uint64_t index = seq - pending_.front().seq;
   if (index >= pending_.size()) return;
   Pending& slot = pending_[index];
   if (slot.ready) return;
-  if (response.delay_ms > 0) {
-    uint64_t delay = response.delay_ms;
-    response.delay_ms = 0;
-    start_timer(delay, seq, std::move(response), false);
-    return;
-  }
   slot.ready = true;
   slot.response = std::move(response);
   if (!dispatching_) flush();
 }
 
-void HttpConnection::start_timer(uint64_t delay_ms, uint64_t seq, FakeResponse response,
-                                 bool linger) {
-  auto* t =
-      new Timer{.connection = this, .seq = seq, .response = std::move(response), .linger = linger};
-  t->handle.data = t;
-  uv_timer_init(tcp_.loop, &t->handle);
-  timers_.insert(t);
+void Connection::arm(Deadline deadline, uint64_t ms) {
+  if (closed_) return;
+  if (deadline == Deadline::kNone || ms == 0) {
+    uv_timer_stop(&timer_);
+    deadline_ = Deadline::kNone;
+    return;
+  }
+  deadline_ = deadline;
   // libuv counts from the loop's cached clock in whole milliseconds, so a timer can fire up to
-  // a millisecond early; refresh the clock and add one so a delay is never shorter than asked.
+  // a millisecond early; refresh the clock and add one so a deadline is never shorter.
   uv_update_time(tcp_.loop);
   uv_timer_start(
-      &t->handle,
-      [](uv_timer_t* h) {
-        auto* timer = static_cast<Timer*>(h->data);
-        timer->connection->on_timer(timer);
-      },
-      delay_ms + 1, 0);
+      &timer_, [](uv_timer_t* h) { static_cast<Connection*>(h->data)->on_deadline(); }, ms + 1, 0);
 }
 
-void HttpConnection::on_timer(Timer* timer) {
-  timers_.erase(timer);
-  bool linger = timer->linger;
-  uint64_t seq = timer->seq;
-  FakeResponse response = std::move(timer->response);
-  uv_close(reinterpret_cast<uv_handle_t*>(&timer->handle),
-           [](uv_handle_t* h) { delete static_cast<Timer*>(h->data); });
-  if (linger) {
-    close_now();
-  } else {
-    respond(seq, std::move(response));
+void Connection::on_deadline() {
+  Deadline expired = deadline_;
+  deadline_ = Deadline::kNone;
+  switch (expired) {
+    case Deadline::kNone:
+      break;
+    case Deadline::kHeaders:
+      if (closing_) break;  // already on its way out
+      refuse(408, "request headers not complete in time");
+      flush();
+      break;
+    case Deadline::kIdle:
+      if (!closing_) close_after_writes(true);
+      break;
+    case Deadline::kLinger:
+      close_now();
+      break;
   }
 }
 
-void HttpConnection::flush() {
+void Connection::update_idle() {
+  if (closed_ || closing_ || reading_headers_ || mid_message_ || !pending_.empty() ||
+      writes_in_flight_ > 0) {
+    if (deadline_ == Deadline::kIdle) arm(Deadline::kNone, 0);
+    return;
+  }
+  if (deadline_ == Deadline::kNone) arm(Deadline::kIdle, limits_.idle_timeout_ms);
+}
+
+void Connection::flush() {
   if (closed_) return;
   std::vector<std::string> chunks;
   while (!pending_.empty()) {
@@ -242,7 +267,7 @@ void HttpConnection::flush() {
       discarding_ = true;
       break;
     }
-    bool close = !p.keep_alive || asks_to_close(p.response);
+    bool close = !p.keep_alive || p.response.close || asks_to_close(p.response);
     chunks.push_back(serialize_head(p.response, close));
     if (!p.head && !p.response.body.empty()) chunks.push_back(std::move(p.response.body));
     pending_.pop_front();
@@ -263,13 +288,14 @@ void HttpConnection::flush() {
     int rc = uv_write(&w->request, reinterpret_cast<uv_stream_t*>(&tcp_), bufs.data(),
                       static_cast<unsigned>(bufs.size()), [](uv_write_t* req, int status) {
                         auto* write = static_cast<Write*>(req->data);
-                        HttpConnection* c = write->connection;
+                        Connection* c = write->connection;
                         delete write;
                         c->writes_in_flight_--;
                         if (status < 0) {
                           c->close_now();
                         } else {
                           c->maybe_finish_close();
+                          c->update_idle();
                         }
                       });
     if (rc < 0) {
@@ -280,16 +306,17 @@ void HttpConnection::flush() {
     writes_in_flight_++;
   }
   maybe_finish_close();
+  update_idle();
 }
 
-void HttpConnection::close_after_writes(bool graceful) {
+void Connection::close_after_writes(bool graceful) {
   closing_ = true;
   graceful_ = graceful_ && graceful;
   discarding_ = true;
   maybe_finish_close();
 }
 
-void HttpConnection::maybe_finish_close() {
+void Connection::maybe_finish_close() {
   if (closed_ || !closing_ || shutting_down_ || writes_in_flight_ > 0 || !pending_.empty()) return;
   if (!graceful_ || peer_eof_) {
     close_now();
@@ -298,13 +325,13 @@ void HttpConnection::maybe_finish_close() {
   auto* req = new uv_shutdown_t{};
   req->data = this;
   int rc = uv_shutdown(req, reinterpret_cast<uv_stream_t*>(&tcp_), [](uv_shutdown_t* r, int st) {
-    auto* c = static_cast<HttpConnection*>(r->data);
+    auto* c = static_cast<Connection*>(r->data);
     delete r;
     if (c->closed_) return;
     if (st < 0 || c->peer_eof_) {
       c->close_now();
     } else {
-      c->start_timer(kLingerMs, 0, {}, true);  // EOF from the client closes sooner
+      c->arm(Deadline::kLinger, kLingerMs);  // EOF from the client closes sooner
     }
   });
   if (rc < 0) {
@@ -315,4 +342,4 @@ void HttpConnection::maybe_finish_close() {
   shutting_down_ = true;
 }
 
-}  // namespace auditrelay::fakes
+}  // namespace auditrelay::http

@@ -1,13 +1,13 @@
-#include "tests/fakes/http_server.h"
+#include "agent/http/server.h"
 
 #include <strings.h>
 
 #include <csignal>
 #include <stdexcept>
 
-#include "tests/fakes/http_connection.h"
+#include "agent/http/connection.h"
 
-namespace auditrelay::fakes {
+namespace auditrelay::http {
 namespace {
 
 int hex_value(char c) {
@@ -39,11 +39,11 @@ std::string percent_decode(std::string_view in) {
 
 }  // namespace
 
-std::string FakeRequest::path() const {
+std::string Request::path() const {
   return url.substr(0, url.find('?'));
 }
 
-std::string FakeRequest::query_param(std::string_view name) const {
+std::string Request::query_param(std::string_view name) const {
   auto q = url.find('?');
   if (q == std::string::npos) return "";
   std::string_view query(url);
@@ -60,28 +60,30 @@ std::string FakeRequest::query_param(std::string_view name) const {
   return "";
 }
 
-std::string FakeRequest::header(std::string_view name) const {
+std::string Request::header(std::string_view name) const {
   for (const auto& [n, value] : headers)
     if (n.size() == name.size() && strncasecmp(n.data(), name.data(), n.size()) == 0) return value;
   return "";
 }
 
-HttpServer::HttpServer(uv_loop_t* loop, Handler handler)
-    : loop_(loop), handler_(std::move(handler)) {}
+Server::Server(uv_loop_t* loop, Handler handler) : Server(loop, std::move(handler), Limits{}) {}
 
-HttpServer::~HttpServer() {
+Server::Server(uv_loop_t* loop, Handler handler, Limits limits)
+    : loop_(loop), handler_(std::move(handler)), limits_(limits) {}
+
+Server::~Server() {
   stop_listening();
 }
 
-int HttpServer::listen(const std::string& host, int port) {
+int Server::listen(const std::string& host, int port) {
   // libuv writes with write(2): a client that went away must not kill the process.
   std::signal(SIGPIPE, SIG_IGN);
-  if (listener_ != nullptr) throw std::runtime_error("HttpServer: already listening");
+  if (listener_ != nullptr) throw std::runtime_error("http::Server: already listening");
   sockaddr_storage address{};
   int rc = host.find(':') != std::string::npos
                ? uv_ip6_addr(host.c_str(), port, reinterpret_cast<sockaddr_in6*>(&address))
                : uv_ip4_addr(host.c_str(), port, reinterpret_cast<sockaddr_in*>(&address));
-  if (rc != 0) throw std::runtime_error("HttpServer: bad address " + host);
+  if (rc != 0) throw std::runtime_error("http::Server: bad address " + host);
   auto* tcp = new uv_tcp_t{};
   uv_tcp_init(loop_, tcp);
   tcp->data = this;
@@ -89,14 +91,14 @@ int HttpServer::listen(const std::string& host, int port) {
     tcp->data = nullptr;
     uv_close(reinterpret_cast<uv_handle_t*>(tcp),
              [](uv_handle_t* h) { delete reinterpret_cast<uv_tcp_t*>(h); });
-    throw std::runtime_error(std::string("HttpServer: ") + what + " " + host + ":" +
+    throw std::runtime_error(std::string("http::Server: ") + what + " " + host + ":" +
                              std::to_string(port) + ": " + uv_strerror(error));
   };
   // libuv sets SO_REUSEADDR, so the same port can be bound again right after
   // stop_listening() even with connections in TIME_WAIT.
   rc = uv_tcp_bind(tcp, reinterpret_cast<const sockaddr*>(&address), 0);
   if (rc != 0) fail("bind", rc);
-  rc = uv_listen(reinterpret_cast<uv_stream_t*>(tcp), 1024, &HttpServer::on_connection);
+  rc = uv_listen(reinterpret_cast<uv_stream_t*>(tcp), 1024, &Server::on_connection);
   if (rc != 0) fail("listen", rc);
   sockaddr_storage bound{};
   int length = sizeof(bound);
@@ -107,7 +109,7 @@ int HttpServer::listen(const std::string& host, int port) {
                                      : ntohs(reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
 }
 
-void HttpServer::stop_listening() {
+void Server::stop_listening() {
   if (listener_ != nullptr) {
     listener_->data = nullptr;
     // uv_close() closes the socket at once, so the port is free before the callback runs.
@@ -118,58 +120,33 @@ void HttpServer::stop_listening() {
   close_connections();
 }
 
-void HttpServer::close_connections() {
+void Server::close_connections() {
   auto connections = std::move(connections_);
   connections_.clear();
-  for (HttpConnection* c : connections)
+  for (Connection* c : connections)
     c->detach_and_close();
 }
 
-void HttpServer::on_connection(uv_stream_t* listener, int status) {
-  auto* server = static_cast<HttpServer*>(listener->data);
+void Server::on_connection(uv_stream_t* listener, int status) {
+  auto* server = static_cast<Server*>(listener->data);
   if (server == nullptr || status < 0) return;
-  auto connection = std::make_shared<HttpConnection>(server, ++server->next_connection_id_);
+  uint64_t max = server->limits_.max_connections;
+  if (max > 0 && server->connections_.size() >= max) {
+    // Accepted only to be closed: libuv stops watching the listener while a connection waits
+    // to be accepted.
+    auto* refused = new uv_tcp_t{};
+    uv_tcp_init(server->loop_, refused);
+    if (uv_accept(listener, reinterpret_cast<uv_stream_t*>(refused)) == 0)
+      server->connections_refused_++;
+    uv_close(reinterpret_cast<uv_handle_t*>(refused),
+             [](uv_handle_t* h) { delete reinterpret_cast<uv_tcp_t*>(h); });
+    return;
+  }
+  auto connection = std::make_shared<Connection>(server, ++server->next_connection_id_);
   uv_tcp_init(server->loop_, connection->tcp());
   server->connections_.insert(connection.get());
   server->connections_accepted_++;
   connection->start(listener);  // owns itself from here
 }
 
-// --- ThreadedHttpServer -------------------------------------------------------------------
-
-ThreadedHttpServer::ThreadedHttpServer(HttpServer::Handler handler, const std::string& host) {
-  int rc = uv_loop_init(&loop_);
-  if (rc != 0) throw std::runtime_error(std::string("uv_loop_init: ") + uv_strerror(rc));
-  server_ = std::make_unique<HttpServer>(&loop_, std::move(handler));
-  try {
-    port_ = server_->listen(host, 0);
-  } catch (...) {
-    server_.reset();
-    uv_run(&loop_, UV_RUN_DEFAULT);
-    uv_loop_close(&loop_);
-    throw;
-  }
-  stop_ = new uv_async_t{};
-  stop_->data = this;
-  uv_async_init(&loop_, stop_, [](uv_async_t* async) {
-    auto* self = static_cast<ThreadedHttpServer*>(async->data);
-    self->server_.reset();  // closes the listener and every connection
-    uv_close(reinterpret_cast<uv_handle_t*>(async),
-             [](uv_handle_t* h) { delete reinterpret_cast<uv_async_t*>(h); });
-  });
-  thread_ = std::thread([this] { uv_run(&loop_, UV_RUN_DEFAULT); });
-}
-
-ThreadedHttpServer::~ThreadedHttpServer() {
-  uv_async_send(stop_);
-  thread_.join();
-  // Every handle is closed once uv_run returned; a second run only finishes callbacks left.
-  uv_run(&loop_, UV_RUN_DEFAULT);
-  uv_loop_close(&loop_);
-}
-
-uint64_t ThreadedHttpServer::connections_accepted() const {
-  return server_->connections_accepted();
-}
-
-}  // namespace auditrelay::fakes
+}  // namespace auditrelay::http

@@ -1,5 +1,5 @@
-// One accepted connection of HttpServer (internal): parses requests as they arrive, hands
-// them to the handler and writes the answers back in request order.
+// One accepted connection of http::Server (internal): parses requests as they arrive, hands
+// them to the handler, writes the answers back in request order and enforces Server::Limits.
 #pragma once
 
 #include <http_parser.h>
@@ -8,23 +8,22 @@
 #include <deque>
 #include <memory>
 #include <string>
-#include <unordered_set>
 #include <vector>
 
-#include "tests/fakes/http_server.h"
+#include "agent/http/server.h"
 
-namespace auditrelay::fakes {
+namespace auditrelay::http {
 
-class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
+class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  HttpConnection(HttpServer* server, uint64_t id);
-  ~HttpConnection();
-  HttpConnection(const HttpConnection&) = delete;
-  HttpConnection& operator=(const HttpConnection&) = delete;
+  Connection(Server* server, uint64_t id);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
 
   uv_tcp_t* tcp() { return &tcp_; }
   // Accepts the pending connection of `listener` (tcp() already initialised): from here on
-  // the connection owns itself until libuv's close callback.
+  // the connection owns itself until libuv's close callbacks.
   void start(uv_stream_t* listener);
   // Forgets the server (it is going away) and closes the socket without answering.
   void detach_and_close();
@@ -40,13 +39,14 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
     bool keep_alive = true;
     bool head = false;  // HEAD: headers only
     bool ready = false;
-    FakeResponse response;
+    Response response;
   };
   struct Parsed {
     uint64_t seq;
-    FakeRequest request;
+    Request request;
   };
-  struct Timer;
+  // What the connection's one timer is counting down to.
+  enum class Deadline { kNone, kHeaders, kIdle, kLinger };
 
   static int on_message_begin(http_parser* p);
   static int on_url(http_parser* p, const char* at, size_t length);
@@ -59,32 +59,43 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
 
   void on_read(ssize_t nread, const char* data);
   void parse(const char* data, size_t length);
+  bool count_header_bytes(size_t length);  // false once over max_header_bytes
+  // Answers `status` after the requests before it and closes: the connection reads no more.
+  void refuse(int status, std::string reason);
   void dispatch();
-  void respond(uint64_t seq, FakeResponse response);
+  void respond(uint64_t seq, Response response);
   void respond_internal_error(uint64_t seq, const std::string& what);
-  void start_timer(uint64_t delay_ms, uint64_t seq, FakeResponse response, bool linger);
-  void on_timer(Timer* timer);
+  void arm(Deadline deadline, uint64_t ms);  // ms == 0: no deadline
+  void on_deadline();
+  // Starts the idle countdown once nothing is in progress on a kept-alive connection.
+  void update_idle();
   void flush();
   // Closes once every queued write is done: gracefully (FIN, then a short linger reading
   // and discarding what the client still sends, so that it is not reset before it read the
-  // answer) or abruptly (the dropped-connection fault).
+  // answer) or abruptly (a dropped answer).
   void close_after_writes(bool graceful);
   void maybe_finish_close();
 
   uv_tcp_t tcp_{};
+  uv_timer_t timer_{};
+  Deadline deadline_ = Deadline::kNone;
+  int open_handles_ = 0;  // freed once libuv closed both tcp_ and timer_
   http_parser parser_{};
-  HttpServer* server_;
+  Server* server_;
+  Server::Limits limits_;
   uint64_t id_;
-  std::shared_ptr<HttpConnection> self_;
+  std::shared_ptr<Connection> self_;
   std::unique_ptr<char[]> read_buffer_;
 
-  FakeRequest current_;
+  Request current_;
   bool in_header_field_ = false;
+  bool reading_headers_ = false;  // a request's first byte seen, its headers not complete
+  uint64_t header_bytes_ = 0;
+  int refusal_ = 0;           // the status a callback stopped the parser for (413, 431)
   bool mid_message_ = false;  // headers seen, body not complete: pending_.back() is its slot
   uint64_t next_seq_ = 0;
   std::vector<Parsed> parsed_;
   std::deque<Pending> pending_;
-  std::unordered_set<Timer*> timers_;
   bool dispatching_ = false;
 
   bool discarding_ = false;  // no more requests are read on this connection
@@ -96,4 +107,4 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   int writes_in_flight_ = 0;
 };
 
-}  // namespace auditrelay::fakes
+}  // namespace auditrelay::http

@@ -1,0 +1,86 @@
+#include "agent/core/health.h"
+
+#include <cstdio>
+
+namespace auditrelay {
+namespace {
+
+// "45s", "2m05s", "3h02m".
+std::string span_text(std::chrono::seconds span) {
+  const long long s = span.count();
+  char text[32];
+  if (s < 60) {
+    std::snprintf(text, sizeof text, "%llds", s);
+  } else if (s < 3600) {
+    std::snprintf(text, sizeof text, "%lldm%02llds", s / 60, s % 60);
+  } else {
+    std::snprintf(text, sizeof text, "%lldh%02lldm", s / 3600, s % 3600 / 60);
+  }
+  return text;
+}
+
+}  // namespace
+
+Health::Health(HealthSettings settings, std::function<Clock::time_point()> now)
+    : settings_(settings), now_(now ? std::move(now) : [] { return Clock::now(); }) {}
+
+void Health::Condition::set(std::string reason) {
+  std::lock_guard lock(health_->mutex_);
+  if (!set_) {
+    set_ = true;
+    since_ = health_->now_();
+  }
+  reason_ = std::move(reason);
+}
+
+void Health::Condition::clear() {
+  std::lock_guard lock(health_->mutex_);
+  set_ = false;
+  reason_.clear();
+}
+
+Health::Condition& Health::condition(std::string subject, Kind kind) {
+  std::lock_guard lock(mutex_);
+  return conditions_.emplace_back(Condition(this, std::move(subject), kind));
+}
+
+Health::Report Health::report() const {
+  std::lock_guard lock(mutex_);
+  const Clock::time_point now = now_();
+  Report report;
+  for (const Condition& c : conditions_) {
+    if (!c.set_) continue;
+    const auto lasted = std::chrono::duration_cast<std::chrono::seconds>(now - c.since_);
+    std::string what;
+    switch (c.kind_) {
+      case Kind::kOutputFailing:
+        if (now - c.since_ < settings_.output_failing_after) continue;
+        what = "failing for " + span_text(lasted);
+        break;
+      case Kind::kOutputDisabled:
+        what = "disabled for " + span_text(lasted);
+        break;
+      case Kind::kBufferFull:
+        what = "full for " + span_text(lasted);
+        break;
+    }
+    report.ok = false;
+    report.reasons.push_back(c.subject_ + ": " + what +
+                             (c.reason_.empty() ? "" : ": " + c.reason_));
+  }
+  return report;
+}
+
+std::vector<Health::Active> Health::active() const {
+  std::lock_guard lock(mutex_);
+  const Clock::time_point now = now_();
+  std::vector<Active> out;
+  for (const Condition& c : conditions_) {
+    if (!c.set_) continue;
+    out.push_back({c.subject_, c.kind_,
+                   std::chrono::duration_cast<std::chrono::seconds>(now - c.since_), c.reason_});
+  }
+  return out;
+}
+
+}  // namespace auditrelay

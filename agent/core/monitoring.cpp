@@ -1,0 +1,186 @@
+#include "agent/core/monitoring.h"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <chrono>
+
+namespace auditrelay {
+namespace {
+
+using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+
+MonitoringAnswer json_answer(int status, const rapidjson::StringBuffer& buffer) {
+  return {status,
+          {{"Content-Type", "application/json"}, {"Cache-Control", "no-store"}},
+          std::string(buffer.GetString(), buffer.GetSize())};
+}
+
+void write_string(JsonWriter& w, std::string_view s) {
+  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
+
+int64_t age_seconds(const std::optional<std::chrono::system_clock::time_point>& oldest) {
+  if (!oldest) return 0;
+  auto age =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now() - *oldest);
+  return std::max<int64_t>(0, age.count());
+}
+
+const char* state_name(Health::Kind kind) {
+  switch (kind) {
+    case Health::Kind::kOutputFailing:
+      return "failing";
+    case Health::Kind::kOutputDisabled:
+      return "disabled";
+    case Health::Kind::kBufferFull:
+      return "full";
+  }
+  return "unknown";
+}
+
+}  // namespace
+
+Monitoring::Monitoring(const Health& health, MetricsRegistry& metrics, QueueStats queue_stats)
+    : health_(health), metrics_(metrics), queue_stats_(std::move(queue_stats)) {
+  metrics_
+      .gauge("auditrelay_build_info", "Always 1; the version in a label",
+             {{"version", AUDITRELAY_VERSION}})
+      .set(1);
+  segments_ = &metrics_.gauge("auditrelay_buffer_segments", "Segment files in the disk buffer");
+  bytes_ = &metrics_.gauge("auditrelay_buffer_bytes", "Bytes of the disk buffer on disk");
+  records_ = &metrics_.gauge("auditrelay_buffer_records",
+                             "Records retained in the disk buffer (not yet delivered everywhere)");
+}
+
+Monitoring::OutputGauges& Monitoring::output_gauges(const std::string& name) {
+  for (OutputGauges& g : outputs_) {
+    if (g.name == name) return g;
+  }
+  MetricLabels labels{{"output", name}};
+  return outputs_.emplace_back(OutputGauges{
+      name,
+      &metrics_.gauge("auditrelay_output_backlog_records",
+                      "Records buffered and not yet delivered by this output", labels),
+      &metrics_.gauge("auditrelay_output_backlog_bytes",
+                      "This output's share of the buffer on disk (compressed)", labels),
+      &metrics_.gauge("auditrelay_output_oldest_undelivered_age_seconds",
+                      "Age of the oldest record this output has not delivered (0: none)", labels)});
+}
+
+buffer::QueueStats Monitoring::refresh() {
+  buffer::QueueStats stats = queue_stats_();
+  segments_->set(static_cast<int64_t>(stats.segments));
+  bytes_->set(static_cast<int64_t>(stats.bytes_on_disk));
+  records_->set(static_cast<int64_t>(stats.next_seq - stats.first_seq));
+  for (const buffer::OutputBacklog& o : stats.outputs) {
+    OutputGauges& g = output_gauges(o.output);
+    g.backlog_records->set(static_cast<int64_t>(o.records));
+    g.backlog_bytes->set(static_cast<int64_t>(o.bytes));
+    g.oldest_age_seconds->set(age_seconds(o.oldest));
+  }
+  return stats;
+}
+
+MonitoringAnswer Monitoring::answer(std::string_view method, std::string_view path) {
+  const bool known =
+      path == "/api/v1/health" || path == "/api/v1/metrics/prometheus" || path == "/api/v1/status";
+  if (!known) {
+    return {404, {{"Content-Type", "text/plain"}}, "not found; try /api/v1/health\n"};
+  }
+  if (method != "GET" && method != "HEAD") {
+    return {405, {{"Allow", "GET, HEAD"}, {"Content-Type", "text/plain"}}, "GET only\n"};
+  }
+  if (path == "/api/v1/health") return health();
+  if (path == "/api/v1/status") return status();
+  refresh();
+  return {
+      200,
+      {{"Content-Type", "text/plain; version=0.0.4; charset=utf-8"}, {"Cache-Control", "no-store"}},
+      metrics_.render_prometheus()};
+}
+
+MonitoringAnswer Monitoring::health() const {
+  Health::Report report = health_.report();
+  rapidjson::StringBuffer buffer;
+  JsonWriter w(buffer);
+  w.StartObject();
+  w.Key("status");
+  w.String(report.ok ? "ok" : "unhealthy");
+  if (!report.ok) {
+    w.Key("reasons");
+    w.StartArray();
+    for (const std::string& reason : report.reasons)
+      write_string(w, reason);
+    w.EndArray();
+  }
+  w.EndObject();
+  return json_answer(report.ok ? 200 : 503, buffer);
+}
+
+MonitoringAnswer Monitoring::status() {
+  const buffer::QueueStats stats = refresh();
+  const Health::Report report = health_.report();
+  const std::vector<Health::Active> active = health_.active();
+  auto active_for = [&](std::string_view subject) -> const Health::Active* {
+    for (const Health::Active& a : active) {
+      if (a.subject == subject) return &a;
+    }
+    return nullptr;
+  };
+  rapidjson::StringBuffer buffer;
+  JsonWriter w(buffer);
+  w.StartObject();
+  w.Key("status");
+  w.String(report.ok ? "ok" : "unhealthy");
+  w.Key("reasons");
+  w.StartArray();
+  for (const std::string& reason : report.reasons)
+    write_string(w, reason);
+  w.EndArray();
+
+  w.Key("buffer");
+  w.StartObject();
+  w.Key("segments");
+  w.Uint64(stats.segments);
+  w.Key("bytes");
+  w.Uint64(stats.bytes_on_disk);
+  w.Key("records");
+  w.Uint64(stats.next_seq - stats.first_seq);
+  w.Key("dropped_records");
+  w.Uint64(stats.dropped_records);
+  w.Key("full");
+  w.Bool(active_for("buffer") != nullptr);
+  w.EndObject();
+
+  w.Key("outputs");
+  w.StartArray();
+  for (const buffer::OutputBacklog& o : stats.outputs) {
+    const Health::Active* problem = active_for("output " + o.output);
+    w.StartObject();
+    w.Key("name");
+    write_string(w, o.output);
+    w.Key("state");
+    w.String(problem != nullptr ? state_name(problem->kind) : "ok");
+    if (problem != nullptr) {
+      w.Key("state_for_seconds");
+      w.Int64(problem->lasted.count());
+      w.Key("last_error");
+      write_string(w, problem->reason);
+    }
+    w.Key("backlog_records");
+    w.Uint64(o.records);
+    w.Key("backlog_bytes");
+    w.Uint64(o.bytes);
+    w.Key("oldest_undelivered_age_seconds");
+    w.Int64(age_seconds(o.oldest));
+    w.Key("cursor");
+    w.Uint64(o.cursor);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  return json_answer(200, buffer);
+}
+
+}  // namespace auditrelay

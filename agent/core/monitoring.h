@@ -1,0 +1,57 @@
+// The monitoring endpoints of service.http_server, whatever server carries them:
+//   GET /api/v1/health              200 {"status":"ok"}, or 503
+//   {"status":"unhealthy","reasons":[..]} GET /api/v1/metrics/prometheus  text exposition format
+//   0.0.4 GET /api/v1/status              JSON: health, buffer, and per output its backlog and
+//   state
+// Buffer and backlog gauges are refreshed from the queue when metrics or status are asked for.
+// Runs on the loop thread.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "agent/buffer/disk_queue.h"
+#include "agent/core/health.h"
+#include "agent/metrics/metrics.h"
+
+namespace auditrelay {
+
+struct MonitoringAnswer {
+  int status = 200;
+  std::vector<std::pair<std::string, std::string>> headers;  // Content-Type among them
+  std::string body;
+};
+
+class Monitoring {
+ public:
+  using QueueStats = std::function<buffer::QueueStats()>;
+  Monitoring(const Health& health, MetricsRegistry& metrics, QueueStats queue_stats);
+
+  MonitoringAnswer answer(std::string_view method, std::string_view path);
+
+ private:
+  struct OutputGauges {
+    std::string name;
+    Gauge* backlog_records;
+    Gauge* backlog_bytes;
+    Gauge* oldest_age_seconds;
+  };
+  // Reads the queue once and sets the buffer and backlog gauges from it.
+  buffer::QueueStats refresh();
+  OutputGauges& output_gauges(const std::string& name);
+  MonitoringAnswer health() const;
+  MonitoringAnswer status();
+
+  const Health& health_;
+  MetricsRegistry& metrics_;
+  QueueStats queue_stats_;
+  Gauge* segments_;
+  Gauge* bytes_;
+  Gauge* records_;
+  std::vector<OutputGauges> outputs_;
+};
+
+}  // namespace auditrelay

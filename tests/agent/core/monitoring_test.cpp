@@ -1,0 +1,107 @@
+#include "agent/core/monitoring.h"
+
+#include <doctest/doctest.h>
+#include <rapidjson/document.h>
+
+using namespace auditrelay;
+
+namespace {
+
+struct Fixture {
+  Health health;
+  MetricsRegistry metrics;
+  buffer::QueueStats stats;
+  Monitoring monitoring{health, metrics, [this] { return stats; }};
+
+  Fixture() {
+    stats.segments = 2;
+    stats.bytes_on_disk = 4096;
+    stats.first_seq = 10;
+    stats.next_seq = 30;
+    buffer::OutputBacklog es;
+    es.output = "es";
+    es.cursor = 25;
+    es.records = 5;
+    es.bytes = 1024;
+    es.oldest = std::chrono::system_clock::now() - std::chrono::seconds(90);
+    stats.outputs.push_back(es);
+  }
+};
+
+rapidjson::Document parse(const std::string& body) {
+  rapidjson::Document doc;
+  doc.Parse(body.c_str());
+  REQUIRE_FALSE(doc.HasParseError());
+  return doc;
+}
+
+std::string header(const MonitoringAnswer& a, std::string_view name) {
+  for (const auto& [k, v] : a.headers) {
+    if (k == name) return v;
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("health: 200 ok, then 503 with the reasons") {
+  Fixture f;
+  MonitoringAnswer ok = f.monitoring.answer("GET", "/api/v1/health");
+  CHECK(ok.status == 200);
+  CHECK(ok.body == R"({"status":"ok"})");
+  CHECK(header(ok, "Content-Type") == "application/json");
+
+  f.health.condition("output hook", Health::Kind::kOutputDisabled).set("410 Gone");
+  MonitoringAnswer bad = f.monitoring.answer("GET", "/api/v1/health");
+  CHECK(bad.status == 503);
+  rapidjson::Document doc = parse(bad.body);
+  CHECK(std::string(doc["status"].GetString()) == "unhealthy");
+  REQUIRE(doc["reasons"].Size() == 1);
+  CHECK(std::string(doc["reasons"][0].GetString()).rfind("output hook: disabled for ", 0) == 0);
+}
+
+TEST_CASE("metrics: the registry's exposition with buffer and backlog gauges refreshed") {
+  Fixture f;
+  MonitoringAnswer m = f.monitoring.answer("GET", "/api/v1/metrics/prometheus");
+  CHECK(m.status == 200);
+  CHECK(header(m, "Content-Type") == "text/plain; version=0.0.4; charset=utf-8");
+  CHECK(m.body.find("auditrelay_build_info{version=\"") != std::string::npos);
+  CHECK(m.body.find("\nauditrelay_buffer_segments 2\n") != std::string::npos);
+  CHECK(m.body.find("\nauditrelay_buffer_records 20\n") != std::string::npos);
+  CHECK(m.body.find("\nauditrelay_output_backlog_records{output=\"es\"} 5\n") != std::string::npos);
+  CHECK(m.body.find("auditrelay_output_oldest_undelivered_age_seconds{output=\"es\"} 9") !=
+        std::string::npos);  // 90 s, or 91 if the second turned
+
+  f.stats.outputs[0].records = 0;
+  f.stats.outputs[0].oldest.reset();
+  m = f.monitoring.answer("GET", "/api/v1/metrics/prometheus");
+  CHECK(m.body.find("\nauditrelay_output_backlog_records{output=\"es\"} 0\n") != std::string::npos);
+  CHECK(m.body.find("\nauditrelay_output_oldest_undelivered_age_seconds{output=\"es\"} 0\n") !=
+        std::string::npos);
+}
+
+TEST_CASE("status: buffer and outputs, with an output's problem and last error") {
+  Fixture f;
+  f.health.condition("output es", Health::Kind::kOutputFailing).set("connection refused");
+  MonitoringAnswer s = f.monitoring.answer("GET", "/api/v1/status");
+  CHECK(s.status == 200);
+  rapidjson::Document doc = parse(s.body);
+  CHECK(std::string(doc["status"].GetString()) == "ok");  // within the grace period
+  CHECK(doc["buffer"]["records"].GetUint64() == 20);
+  CHECK_FALSE(doc["buffer"]["full"].GetBool());
+  const rapidjson::Value& es = doc["outputs"][0];
+  CHECK(std::string(es["name"].GetString()) == "es");
+  CHECK(std::string(es["state"].GetString()) == "failing");
+  CHECK(std::string(es["last_error"].GetString()) == "connection refused");
+  CHECK(es["backlog_records"].GetUint64() == 5);
+  CHECK(es["cursor"].GetUint64() == 25);
+}
+
+TEST_CASE("other paths 404, other methods 405 with Allow") {
+  Fixture f;
+  CHECK(f.monitoring.answer("GET", "/").status == 404);
+  CHECK(f.monitoring.answer("GET", "/api/v1/healthz").status == 404);
+  MonitoringAnswer post = f.monitoring.answer("POST", "/api/v1/health");
+  CHECK(post.status == 405);
+  CHECK(header(post, "Allow") == "GET, HEAD");
+}

@@ -1,0 +1,102 @@
+// The monitoring server (service.http_server) of the real binary: health that follows a failing
+// output, Prometheus metrics that count what was delivered, status, and its configuration.
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <string>
+
+#include "tests/fakes/curl_client.h"
+#include "tests/fakes/fake_elasticsearch_handle.h"
+#include "tests/integration/agent_process.h"
+#include "tests/integration/pipeline_config.h"
+#include "tests/support/process.h"
+
+using namespace auditrelay::test;
+using auditrelay::fakes::CurlClient;
+using auditrelay::fakes::FakeElasticsearch;
+using auditrelay::fakes::HttpResult;
+using std::chrono::seconds;
+
+namespace {
+
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+void write_config(const TempDir& dir, const FakeElasticsearch& es, const std::string& listen) {
+  TailToFile c;
+  if (!listen.empty()) {
+    c.extra_service = "  http_server: {listen: \"" + listen + "\", output_failing_after: 0s}\n";
+  }
+  c.output_yaml =
+      "    - name: es\n"
+      "      type: elasticsearch\n"
+      "      hosts: [\"" +
+      es.url() +
+      "\"]\n"
+      "      batch: {flush_interval: 20ms}\n"
+      "      retry: {initial: 20ms, max: 200ms}\n";
+  write_tail_to_file_config(dir, c);
+}
+
+}  // namespace
+
+TEST_CASE("monitoring: health follows a failing output; metrics count what was delivered") {
+  TempDir dir;
+  FakeElasticsearch es(dir.path());
+  es.set_faults(R"({"requests_status":503,"requests_count":1000000})");
+  write_config(dir, es, "127.0.0.1:0");
+  write_gateway_records(dir / "in" / "a.jsonl", 20);
+  auto agent = start_agent(dir);
+  const int port = monitoring_port(dir / "agent0.stderr");
+  REQUIRE(port > 0);
+  const std::string url = "http://127.0.0.1:" + std::to_string(port);
+  CurlClient client;
+
+  HttpResult health;
+  CHECK(wait_until([&] { return (health = client.get(url + "/api/v1/health")).status == 503; },
+                   seconds(20)));
+  CHECK(health.header("Content-Type") == "application/json");
+  CHECK(contains(health.body, R"("status":"unhealthy")"));
+  CHECK(contains(health.body, "output es: failing for "));
+  HttpResult status = client.get(url + "/api/v1/status");
+  CHECK(status.status == 200);
+  CHECK(contains(status.body, R"("state":"failing")"));
+  CHECK(contains(status.body, R"("backlog_records":20)"));
+
+  es.clear_faults();
+  CHECK(wait_until([&] { return es.indexed() == 20; }, seconds(20)));
+  CHECK(wait_until([&] { return client.get(url + "/api/v1/health").status == 200; }, seconds(10)));
+  CHECK(client.get(url + "/api/v1/health").body == R"({"status":"ok"})");
+
+  HttpResult metrics = client.get(url + "/api/v1/metrics/prometheus");
+  CHECK(metrics.status == 200);
+  CHECK(metrics.header("Content-Type") == "text/plain; version=0.0.4; charset=utf-8");
+  CHECK(contains(metrics.body, "auditrelay_build_info{version=\""));
+  CHECK(
+      contains(metrics.body, "\nauditrelay_output_documents_delivered_total{output=\"es\"} 20\n"));
+  CHECK(contains(metrics.body, "\nauditrelay_buffer_appended_records_total 20\n"));
+  CHECK(contains(metrics.body, "# TYPE auditrelay_output_backlog_records gauge\n"));
+
+  CHECK(client.get(url + "/nope").status == 404);
+  CHECK(client.request("POST", url + "/api/v1/health").status == 405);
+  CHECK(stop_agent(*agent, dir / "agent0.stderr") == 0);
+}
+
+TEST_CASE("monitoring: off unless configured; a listen address that is not one is refused") {
+  TempDir dir;
+  FakeElasticsearch es(dir.path());
+  write_config(dir, es, "");
+  auto agent = start_agent(dir);
+  CHECK(stop_agent(*agent, dir / "agent0.stderr") == 0);
+  CHECK_FALSE(contains(read_file(dir / "agent0.stderr"), "monitoring"));
+
+  for (const char* bad : {"127.0.0.1:http", "127.0.0.1:70000", "[::1"}) {
+    CAPTURE(bad);
+    write_config(dir, es, bad);
+    Result check = run_agent({"check", "-c", (dir / "agent.yaml").string()}, dir.path());
+    CHECK(check.exit_code != 0);
+    CHECK(contains(check.err, "agent.yaml"));
+    CHECK(contains(check.err, "listen"));
+  }
+}
