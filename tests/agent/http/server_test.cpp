@@ -180,6 +180,19 @@ namespace {
 // No limit but the ones a test sets.
 constexpr Server::Limits kNone = fakes::kNoLimits;
 
+// An echo server that counts the requests that reached its handler.
+struct CountingEcho {
+  explicit CountingEcho(Server::Limits limits)
+      : server(
+            [this](const Request& request, const FakeRespond& respond) {
+              calls++;
+              echo(request, respond);
+            },
+            "127.0.0.1", limits) {}
+  std::atomic<int> calls{0};
+  ThreadedHttpServer server;
+};
+
 std::string get(const std::string& path) {
   return "GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n";
 }
@@ -229,13 +242,9 @@ TEST_CASE("max_connections: one connection more is closed at once, the others st
 TEST_CASE("header_timeout: headers sent a byte at a time get 408 and a close") {
   auto limits = kNone;
   limits.header_timeout_ms = 200;
-  std::atomic<int> calls{0};
-  ThreadedHttpServer server(
-      [&](const Request& request, const FakeRespond& respond) {
-        calls++;
-        echo(request, respond);
-      },
-      "127.0.0.1", limits);
+  CountingEcho counting(limits);
+  ThreadedHttpServer& server = counting.server;
+  std::atomic<int>& calls = counting.calls;
   RawClient raw(server.port());
   raw.send(get("/first"));  // a complete request in time is answered
   REQUIRE(raw.read(1).size() == 1);
@@ -314,13 +323,9 @@ TEST_CASE("max_header_bytes: larger headers are answered 431 and the connection 
 TEST_CASE("max_body_bytes: a larger Content-Length is answered 413 before the body is sent") {
   auto limits = kNone;
   limits.max_body_bytes = 1000;
-  std::atomic<int> calls{0};
-  ThreadedHttpServer server(
-      [&](const Request& request, const FakeRespond& respond) {
-        calls++;
-        echo(request, respond);
-      },
-      "127.0.0.1", limits);
+  CountingEcho counting(limits);
+  ThreadedHttpServer& server = counting.server;
+  std::atomic<int>& calls = counting.calls;
   RawClient raw(server.port());
   raw.send("POST /ok HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n" + std::string(1000, 'x'));
   // Only the headers: the answer must come without the body.
