@@ -159,7 +159,8 @@ void Engine::build() {
           health_.get()));
     } else {
       drivers_.push_back(std::make_unique<OutputDriver>(
-          &loop_, oc.name, plugin->create(oc.settings, std::move(ctx)), *queue_, metrics_));
+          &loop_, oc.name, plugin->create(oc.settings, std::move(ctx)), *queue_, metrics_,
+          health_.get()));
     }
   }
   PipelineOptions pipeline_options;

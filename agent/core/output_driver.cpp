@@ -8,7 +8,7 @@
 namespace auditrelay {
 
 OutputDriver::OutputDriver(uv_loop_t* loop, std::string name, std::unique_ptr<Output> output,
-                           buffer::DiskQueue& queue, MetricsRegistry& metrics)
+                           buffer::DiskQueue& queue, MetricsRegistry& metrics, Health* health)
     : loop_(loop),
       name_(std::move(name)),
       output_(std::move(output)),
@@ -20,6 +20,9 @@ OutputDriver::OutputDriver(uv_loop_t* loop, std::string name, std::unique_ptr<Ou
                               "Documents an output has written", labels);
   write_errors_ = &metrics.counter("auditrelay_output_write_errors_total",
                                    "Failed writes of an output (each retried)", labels);
+  if (health != nullptr) {
+    failing_ = &health->condition("output " + name_, Health::Kind::kOutputFailing);
+  }
 }
 
 void OutputDriver::start() {
@@ -86,6 +89,7 @@ void OutputDriver::finished(bool progressed, const std::string& error) {
   busy_ = false;
   if (!error.empty()) {
     write_errors_->inc();
+    if (failing_ != nullptr) failing_->set(error);
     if (on_drained_) {
       log_.warn("write failed while stopping; the rest stays buffered", {{"error", error}});
       finish_drain();
@@ -101,6 +105,7 @@ void OutputDriver::finished(bool progressed, const std::string& error) {
     return;
   }
   failures_ = 0;
+  if (failing_ != nullptr) failing_->clear();
   if (on_drained_ && !drain_all_) {
     finish_drain();  // stopping: the rest is safe in the queue
     return;

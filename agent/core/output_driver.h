@@ -18,8 +18,9 @@ namespace auditrelay {
 
 class OutputDriver : public OutputRunner {
  public:
+  // With `health`, failing writes set the condition "output <name>".
   OutputDriver(uv_loop_t* loop, std::string name, std::unique_ptr<Output> output,
-               buffer::DiskQueue& queue, MetricsRegistry& metrics);
+               buffer::DiskQueue& queue, MetricsRegistry& metrics, Health* health = nullptr);
   OutputDriver(const OutputDriver&) = delete;
   OutputDriver& operator=(const OutputDriver&) = delete;
 
@@ -52,6 +53,7 @@ class OutputDriver : public OutputRunner {
 
   Counter* written_;
   Counter* write_errors_;
+  Health::Condition* failing_ = nullptr;
 };
 
 }  // namespace auditrelay

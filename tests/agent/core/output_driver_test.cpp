@@ -48,6 +48,7 @@ struct Fixture {
   TempDir dir;
   uv_loop_t loop{};
   MetricsRegistry metrics;
+  Health health{HealthSettings{.output_failing_after = std::chrono::milliseconds(0)}};
   std::unique_ptr<buffer::DiskQueue> queue;
   std::shared_ptr<RecordingOutput::State> state = std::make_shared<RecordingOutput::State>();
   std::unique_ptr<OutputDriver> driver;
@@ -58,7 +59,7 @@ struct Fixture {
     q.dir = dir / "buffer";
     queue = buffer::DiskQueue::open(q, {"out"});
     driver = std::make_unique<OutputDriver>(&loop, "out", std::make_unique<RecordingOutput>(state),
-                                            *queue, metrics);
+                                            *queue, metrics, &health);
   }
   ~Fixture() {
     driver.reset();
@@ -95,6 +96,24 @@ TEST_CASE("a failed write is retried; the cursor only moves once it succeeds") {
   CHECK(f.state->attempts == 2);
   CHECK(f.state->ids == std::vector<std::string>{"id0", "id1"});
   CHECK(f.queue->cursor("out") == f.queue->stats().next_seq);
+}
+
+TEST_CASE("failing writes make the agent unhealthy until a write succeeds") {
+  Fixture f;
+  f.state->failures = 1'000'000;
+  f.queue->append(docs(0, 2));
+  f.driver->start();
+  while (f.state->attempts < 2)
+    uv_run(&f.loop, UV_RUN_ONCE);
+  Health::Report report = f.health.report();
+  CHECK_FALSE(report.ok);
+  REQUIRE(report.reasons.size() == 1);
+  CHECK(report.reasons[0].rfind("output out: failing for ", 0) == 0);
+  CHECK(report.reasons[0].find("disk full") != std::string::npos);
+  f.state->failures = 0;
+  while (f.state->ids.size() < 2)
+    uv_run(&f.loop, UV_RUN_ONCE);
+  CHECK(f.health.report().ok);
 }
 
 TEST_CASE("records appended later are delivered after a wake-up") {
