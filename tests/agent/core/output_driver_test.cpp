@@ -110,8 +110,11 @@ TEST_CASE("failing writes make the agent unhealthy until a write succeeds") {
   CHECK(report.reasons[0].rfind("output out: failing for ", 0) == 0);
   CHECK(report.reasons[0].find("disk full") != std::string::npos);
   f.state->failures = 0;
-  while (f.state->ids.size() < 2)
-    uv_run(&f.loop, UV_RUN_ONCE);
+  bool drained = false;
+  f.driver->drain([&] { drained = true; }, /*until_caught_up=*/true);
+  uv_run(&f.loop, UV_RUN_DEFAULT);
+  CHECK(drained);
+  CHECK(f.state->ids.size() == 2);
   CHECK(f.health.report().ok);
 }
 
