@@ -102,6 +102,23 @@ int main(int argc, char** argv) {
       "skipped.\n"
       "Exit code 1 when a cluster could not be set up, or there was nothing to set up.");
 
+  StatusArgs status_args;
+  auto* status = app.add_subcommand(
+      "status",
+      "Ask the running agent (its monitoring server) for health, buffer and per-output backlog, "
+      "with an estimate of the time to drain it");
+  status
+      ->add_option("--url", status_args.url,
+                   "The agent's monitoring server (service.http_server.listen)")
+      ->capture_default_str();
+  status
+      ->add_option("--interval", status_args.interval_seconds,
+                   "Seconds between the two looks that measure the delivery rate (0: one look, "
+                   "no estimate)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 60.0));
+  status->footer("Exit code 0 when healthy, 1 when unhealthy, 2 when the agent cannot be reached.");
+
   app.add_subcommand("version", "Print the version");
 
   try {
@@ -116,6 +133,7 @@ int main(int argc, char** argv) {
   if (*normalize) return normalize_command(normalize_args);
   if (*buffer_status) return buffer_status_command(config_file);
   if (*setup) return setup_command(setup_args);
+  if (*status) return status_command(status_args);
   std::cout << "auditrelay " << AUDITRELAY_VERSION << "\n";
   return kExitOk;
 }

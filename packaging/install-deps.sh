@@ -19,6 +19,7 @@ packages=(
   libssl-dev            # HMAC, TLS, base64
   libcli11-dev          # command line
   doctest-dev           # tests
+  prometheus            # promtool: checks the metrics exposition (integration tests)
 )
 
 missing=()

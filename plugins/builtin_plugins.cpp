@@ -1,6 +1,7 @@
 // The one list of plugins compiled into auditrelay. Adding a plugin: a folder under plugins/,
 // its sources in plugins/CMakeLists.txt, and one line here.
 #include "agent/core/plugin_registry.h"
+#include "plugins/in_http/in_http.h"
 #include "plugins/in_tail/in_tail.h"
 #include "plugins/out_elasticsearch/out_elasticsearch.h"
 #include "plugins/out_file/out_file.h"
@@ -14,6 +15,7 @@ const PluginRegistry& builtin_plugins() {
   static const PluginRegistry registry = [] {
     PluginRegistry r;
     r.add(kTailInput);
+    r.add(kHttpInput);
     r.add(kStdoutOutput);
     r.add(kFileOutput);
     r.add(kElasticsearchOutput);

@@ -8,23 +8,11 @@
 #include "agent/cli/commands.h"
 #include "agent/config/config.h"
 #include "agent/core/config_schema.h"
+#include "agent/core/human_format.h"
 #include "agent/core/timestamp.h"
 
 namespace auditrelay::cli {
 namespace {
-
-std::string human_bytes(uint64_t n) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  double v = static_cast<double>(n);
-  int u = 0;
-  while (v >= 1024 && u < 4) {
-    v /= 1024;
-    ++u;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
-  return buf;
-}
 
 std::string age_of(std::chrono::system_clock::time_point t) {
   auto secs = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now() - t)

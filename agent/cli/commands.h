@@ -36,4 +36,11 @@ struct SetupArgs {
 };
 int setup_command(const SetupArgs& args);
 
+struct StatusArgs {
+  std::string url = "http://127.0.0.1:2020";  // the agent's service.http_server.listen
+  double interval_seconds = 1;  // between the two fetches that give the delivery rate; 0: one
+};
+// Exit 0 when the agent is healthy, 1 when unhealthy, 2 when it cannot be reached.
+int status_command(const StatusArgs& args);
+
 }  // namespace auditrelay::cli

@@ -1,25 +1,8 @@
 #include "agent/core/health.h"
 
-#include <cstdio>
+#include "agent/core/human_format.h"
 
 namespace auditrelay {
-namespace {
-
-// "45s", "2m05s", "3h02m".
-std::string span_text(std::chrono::seconds span) {
-  const long long s = span.count();
-  char text[32];
-  if (s < 60) {
-    std::snprintf(text, sizeof text, "%llds", s);
-  } else if (s < 3600) {
-    std::snprintf(text, sizeof text, "%lldm%02llds", s / 60, s % 60);
-  } else {
-    std::snprintf(text, sizeof text, "%lldh%02lldm", s / 3600, s % 3600 / 60);
-  }
-  return text;
-}
-
-}  // namespace
 
 Health::Health(HealthSettings settings, std::function<Clock::time_point()> now)
     : settings_(settings), now_(now ? std::move(now) : [] { return Clock::now(); }) {}
@@ -55,13 +38,13 @@ Health::Report Health::report() const {
     switch (c.kind_) {
       case Kind::kOutputFailing:
         if (now - c.since_ < settings_.output_failing_after) continue;
-        what = "failing for " + span_text(lasted);
+        what = "failing for " + human_duration(lasted.count());
         break;
       case Kind::kOutputDisabled:
-        what = "disabled for " + span_text(lasted);
+        what = "disabled for " + human_duration(lasted.count());
         break;
       case Kind::kBufferFull:
-        what = "full for " + span_text(lasted);
+        what = "full for " + human_duration(lasted.count());
         break;
     }
     report.ok = false;

@@ -15,7 +15,10 @@ struct Pipeline::Job {
   std::string input;
   Schema schema;
   RawBatch batch;
-  std::function<void()> done;
+  std::function<void(SubmitResult)> done;
+  bool refuse_when_full = false;    // SubmitOptions::refuse_when_full
+  bool collect_rejections = false;  // submit_all(): `done` wants the rejected records
+  std::vector<std::pair<uint32_t, std::string>> rejections;
 
   bool normalized = false;
   bool normalizing_ahead = false;  // a worker is normalizing it while an earlier job is stored
@@ -38,7 +41,19 @@ class Pipeline::InputSink : public RecordSink {
     job->input = input_;
     job->schema = schema_;
     job->batch = std::move(batch);
+    job->done = [done = std::move(done)](const SubmitResult&) { done(); };
+    pipeline_.enqueue(std::move(job));
+  }
+
+  void submit_all(RawBatch batch, SubmitOptions options,
+                  std::function<void(SubmitResult)> done) override {
+    auto job = std::make_unique<Job>();
+    job->input = input_;
+    job->schema = schema_;
+    job->batch = std::move(batch);
     job->done = std::move(done);
+    job->refuse_when_full = options.refuse_when_full;
+    job->collect_rejections = true;
     pipeline_.enqueue(std::move(job));
   }
 
@@ -126,6 +141,7 @@ void Pipeline::normalize(Job& job, Normalizer& normalizer) {
   job.documents.clear();
   job.dead_letter_lines.clear();
   job.rejected_by_reason.fill(0);
+  job.rejections.clear();
   std::string now = utc_timestamp_now();
   // Documents come out two to three times the size of the raw records (ECS names, ids,
   // targets): reserve once rather than grow (and copy) a large buffer several times.
@@ -134,13 +150,18 @@ void Pipeline::normalize(Job& job, Normalizer& normalizer) {
     raw_bytes += r.size;
   job.documents.reserve(raw_bytes * 5 / 2 + job.batch.records().size() * 160,
                         job.batch.records().size());
-  for (const RawRecord& r : job.batch.records()) {
+  for (uint32_t index = 0; index < job.batch.records().size(); ++index) {
+    const RawRecord& r = job.batch.records()[index];
     const RecordSource& source = job.batch.source(r);
     std::string_view bytes = job.batch.bytes(r);
     std::optional<Rejection> rejection =
         normalize_record(normalizer, job.batch, r, job.schema, job.documents);
     if (rejection) {
       job.rejected_by_reason[static_cast<size_t>(rejection->reason)]++;
+      if (job.collect_rejections) {
+        job.rejections.emplace_back(
+            index, std::string(to_string(rejection->reason)) + ": " + rejection->message);
+      }
       append_dead_letter_entry({job.input, source, r, bytes, *rejection}, now,
                                job.dead_letter_lines);
     }
@@ -150,12 +171,17 @@ void Pipeline::normalize(Job& job, Normalizer& normalizer) {
 
 void Pipeline::process(Job& job) {
   if (!job.normalized) normalize(job, normalizer_);
-  if (!job.dead_letters_written && !job.dead_letter_lines.empty()) {
-    if (std::string err = dead_letters_.append(job.dead_letter_lines, true); !err.empty()) {
-      throw std::runtime_error("dead-letter file: " + err);
+  auto write_dead_letters = [&] {
+    if (!job.dead_letters_written && !job.dead_letter_lines.empty()) {
+      if (std::string err = dead_letters_.append(job.dead_letter_lines, true); !err.empty()) {
+        throw std::runtime_error("dead-letter file: " + err);
+      }
     }
-  }
-  job.dead_letters_written = true;
+    job.dead_letters_written = true;
+  };
+  // A batch that may be refused (full buffer) writes its dead letters only once its documents
+  // are in: a refused one is sent again by its client, and must not be dead-lettered twice.
+  if (!job.refuse_when_full) write_dead_letters();
   job.full = false;
   if (!job.appended && !job.documents.empty()) {
     if (disk_.append(job.documents) == buffer::AppendResult::kFull) {
@@ -167,6 +193,7 @@ void Pipeline::process(Job& job) {
     }
   }
   job.appended = true;
+  write_dead_letters();
 }
 
 void Pipeline::retry_later(const char* why, const std::string& error) {
@@ -189,6 +216,17 @@ void Pipeline::processed(const std::string& error) {
   if (job.full) {
     // Backpressure: the input waits for this acknowledgement, so it stops reading.
     full_waits_->inc();
+    if (job.refuse_when_full) {
+      // Its client is told to come back later; the batch is not kept, nor retried here.
+      std::unique_ptr<Job> refused = std::move(queue_.front());
+      queue_.pop_front();
+      SubmitResult result;
+      result.refused_full = true;
+      refused->done(std::move(result));
+      start_next();
+      normalize_ahead();
+      return;
+    }
     if (!paused_for_space_) {
       log_.warn("buffer full (storage.max_bytes); inputs paused until outputs catch up");
       paused_for_space_ = true;
@@ -246,7 +284,9 @@ void Pipeline::processed(const std::string& error) {
 }
 
 void Pipeline::acknowledge(std::unique_ptr<Job> job) {
-  job->done();
+  SubmitResult result;
+  result.rejected = std::move(job->rejections);
+  job->done(std::move(result));
 }
 
 void Pipeline::schedule_sync() {

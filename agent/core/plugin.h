@@ -6,6 +6,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "agent/config/settings.h"
 #include "agent/core/document.h"
@@ -22,6 +24,20 @@ class BatchOutput;
 
 namespace auditrelay {
 
+struct SubmitOptions {
+  // when_full: block and no room: refuse the batch (SubmitResult::refused_full) instead of
+  // waiting for room. Nothing of it is appended, and its rejected records are not
+  // dead-lettered, so a client that sends it again is not counted twice (HTTP input).
+  bool refuse_when_full = false;
+};
+
+struct SubmitResult {
+  bool refused_full = false;
+  // The records the normalizer rejected (they are in the dead-letter file): index in the
+  // batch's records(), and "<reason>: <detail>".
+  std::vector<std::pair<uint32_t, std::string>> rejected;
+};
+
 // Where an input hands its raw records. submit() is called on the loop thread; `done` runs on
 // the loop thread once every record of the batch is durable downstream or dead-lettered, in
 // submission order. Only then may the input commit its read position (ARCHITECTURE.md,
@@ -30,6 +46,11 @@ class RecordSink {
  public:
   virtual ~RecordSink() = default;
   virtual void submit(RawBatch batch, std::function<void()> done) = 0;
+  // Like submit(), for an input that answers a client: the batch's documents are appended
+  // together (one DiskQueue::append) or not at all, and `done` learns what was rejected. A
+  // refused batch is answered at once, possibly ahead of earlier ones.
+  virtual void submit_all(RawBatch batch, SubmitOptions options,
+                          std::function<void(SubmitResult)> done) = 0;
 };
 
 struct InputContext {

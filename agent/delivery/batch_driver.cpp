@@ -20,7 +20,9 @@ struct BatchDriver::Batch {
   bool attempted = false;
   bool awaiting = false;  // its request was answered; the receiver's confirmation is awaited
   Clock::time_point first_attempt{};
-  std::string dead_letters;  // NDJSON entries to write before the batch is done
+  Clock::time_point sent_at{};                   // of the request in flight
+  std::optional<Clock::time_point> answered_at;  // when its receiver confirms later
+  std::string dead_letters;                      // NDJSON entries to write before the batch is done
   uint64_t dead_count = 0;
   std::string dead_reason;  // the first, for the log line
   std::unique_ptr<loop::Timer> retry_timer;
@@ -56,7 +58,8 @@ BatchDriver::BatchDriver(uv_loop_t* loop, std::string name, std::unique_ptr<Batc
       dead_letter_(options_.dead_letter),
       tracker_(queue.cursor(name_)),
       flush_timer_(loop),
-      commit_retry_timer_(loop) {
+      commit_retry_timer_(loop),
+      metrics_(metrics) {
   MetricLabels labels{{"output", name_}};
   delivered_ = &metrics.counter("auditrelay_output_documents_delivered_total",
                                 "Documents the receiver accepted (or already had)", labels);
@@ -72,6 +75,25 @@ BatchDriver::BatchDriver(uv_loop_t* loop, std::string name, std::unique_ptr<Batc
                                       "Requests failed in whole or in part (retried)", labels);
   in_flight_gauge_ = &metrics.gauge("auditrelay_output_batches_in_flight",
                                     "Batches read from the buffer and not yet done", labels);
+  request_duration_ =
+      &metrics.histogram("auditrelay_output_request_duration_seconds",
+                         "Time from sending a request to its response (or transport failure)",
+                         default_duration_buckets(), labels);
+}
+
+void BatchDriver::count_response(int status, Clock::duration took) {
+  auto it = responses_.find(status);
+  if (it == responses_.end()) {
+    // A handful of distinct statuses per output: bounded cardinality.
+    Counter& counter = metrics_.counter(
+        "auditrelay_output_http_responses_total",
+        "Responses to this output's requests by HTTP status (\"error\": none arrived)",
+        {{"output", name_}, {"status", status == 0 ? "error" : std::to_string(status)}});
+    it = responses_.emplace(status, &counter).first;
+  }
+  it->second->inc();
+  request_duration_->observe(
+      std::max(0.0, std::chrono::duration<double>(took).count()));  // the clock may step back
 }
 
 BatchDriver::~BatchDriver() {
@@ -198,6 +220,8 @@ void BatchDriver::send_next(Batch& b) {
     b.attempted = true;
     b.first_attempt = now_();
   }
+  b.sent_at = now_();
+  b.answered_at.reset();
   ++requests_;
   output_->send(
       part.body, part.items.size(),
@@ -211,6 +235,7 @@ void BatchDriver::on_answered(uint64_t first_seq) {
   if (it != in_flight_.end() && !it->second->awaiting) {
     Batch& b = *it->second;
     b.awaiting = true;
+    b.answered_at = now_();
     ++awaiting_;
     // The body is sent: free it while the confirmation is awaited (encoded again if needed).
     if (!b.parts.empty()) b.parts.front().body.reset();
@@ -260,6 +285,8 @@ void BatchDriver::on_outcome(uint64_t first_seq, Outcome o) {
   Part part = std::move(b.parts.front());
   b.parts.pop_front();
   const Clock::time_point now = now_();
+  // A receiver that confirms later answered at answered_at; its status comes with `done`.
+  count_response(o.status, b.answered_at.value_or(now) - b.sent_at);
   for (uint32_t i : part.items)
     ++b.attempts[i];
 

@@ -74,6 +74,8 @@ class BatchDriver : public OutputRunner {
   void encode_then_send(Batch& batch);
   void on_answered(uint64_t first_seq);
   void on_outcome(uint64_t first_seq, Outcome outcome);
+  // Counts a request's response (status 0: a transport failure) and how long it took.
+  void count_response(int status, Clock::duration took);
   void reject(Batch& batch, uint32_t item, int status, std::string_view type,
               std::string_view reason, Clock::time_point now);
   void finish(Batch& batch);
@@ -123,6 +125,9 @@ class BatchDriver : public OutputRunner {
   Counter* requests_ok_;
   Counter* requests_failed_;
   Gauge* in_flight_gauge_;
+  MetricsRegistry& metrics_;
+  std::map<int, Counter*> responses_;  // by HTTP status, 0 for "error"; created on first use
+  Histogram* request_duration_;
 };
 
 }  // namespace auditrelay::delivery

@@ -86,6 +86,15 @@ void Connection::start(uv_stream_t* listener) {
     return;
   }
   uv_tcp_nodelay(&tcp_, 1);
+  sockaddr_storage peer{};
+  int length = sizeof(peer);
+  if (uv_tcp_getpeername(&tcp_, reinterpret_cast<sockaddr*>(&peer), &length) == 0) {
+    char name[INET6_ADDRSTRLEN] = {};
+    int rc = peer.ss_family == AF_INET6
+                 ? uv_ip6_name(reinterpret_cast<sockaddr_in6*>(&peer), name, sizeof name)
+                 : uv_ip4_name(reinterpret_cast<sockaddr_in*>(&peer), name, sizeof name);
+    if (rc == 0) peer_ = name;
+  }
   // The first request's headers are due from now; without that limit, the connection idles.
   if (limits_.header_timeout_ms > 0) {
     arm(Deadline::kHeaders, limits_.header_timeout_ms);

@@ -84,6 +84,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Server* server_;
   Server::Limits limits_;
   uint64_t id_;
+  std::string peer_;  // the client's IP address, read once at accept
   std::shared_ptr<Connection> self_;
   std::unique_ptr<char[]> read_buffer_;
 

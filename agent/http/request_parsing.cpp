@@ -70,6 +70,7 @@ int Connection::on_message_begin(http_parser* p) {
   auto* c = from(p);
   c->current_ = Request{};
   c->current_.connection_id = c->id_;
+  c->current_.peer = c->peer_;
   c->in_header_field_ = false;
   c->header_bytes_ = 0;
   c->reading_headers_ = true;

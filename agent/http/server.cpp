@@ -110,6 +110,11 @@ int Server::listen(const std::string& host, int port) {
 }
 
 void Server::stop_listening() {
+  close_listener();
+  close_connections();
+}
+
+void Server::close_listener() {
   if (listener_ != nullptr) {
     listener_->data = nullptr;
     // uv_close() closes the socket at once, so the port is free before the callback runs.
@@ -117,7 +122,6 @@ void Server::stop_listening() {
              [](uv_handle_t* h) { delete reinterpret_cast<uv_tcp_t*>(h); });
     listener_ = nullptr;
   }
-  close_connections();
 }
 
 void Server::close_connections() {

@@ -26,6 +26,7 @@ struct Request {
   std::string header(std::string_view name) const;  // case-insensitive, "" if absent
   std::string body;                                 // raw bytes as received (NOT decompressed)
   uint64_t connection_id = 0;                       // 1, 2, ... per accepted connection
+  std::string peer;                                 // the client's IP address, "" if unknown
 };
 
 struct Response {
@@ -78,6 +79,8 @@ class Server {
   // Closes the listening socket (clients then get "connection refused") and every open
   // connection. listen() may be called again afterwards, on the same port.
   void stop_listening();
+  // Closes the listening socket only: open connections stay, so answers still due go out.
+  void close_listener();
   // Thread-safe counters: connections served, and those closed at once (max_connections).
   uint64_t connections_accepted() const { return connections_accepted_.load(); }
   uint64_t connections_refused() const { return connections_refused_.load(); }

@@ -119,7 +119,8 @@ TEST_CASE("every example configuration in conf/ passes check, secrets masked") {
   TempDir dir;
   const std::vector<std::string> env = {
       "ELASTIC_API_KEY=ZXhhbXBsZTprZXk=", "SPLUNK_HEC_TOKEN=11111111-2222-3333-4444-555555555555",
-      "WEBHOOK_SECRET=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"};
+      "WEBHOOK_SECRET=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+      "AUDITRELAY_HTTP_TOKEN=http-token-Zq81bXv0"};
   for (const auto& entry : std::filesystem::directory_iterator(source_dir() / "conf")) {
     if (entry.path().extension() != ".yaml") continue;
     auto r = run_agent({"check", "-c", entry.path().string()}, dir.path(), std::chrono::seconds(30),
@@ -129,5 +130,6 @@ TEST_CASE("every example configuration in conf/ passes check, secrets masked") {
     CHECK(!contains(r.out, "ZXhhbXBsZTprZXk="));
     CHECK(!contains(r.out, "11111111-2222-3333-4444-555555555555"));
     CHECK(!contains(r.out, "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"));
+    CHECK(!contains(r.out, "http-token-Zq81bXv0"));
   }
 }

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 #include <uv.h>
 
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -158,4 +159,43 @@ TEST_CASE("a full buffer (block) holds the acknowledgement until an output frees
   uv_run(&f.loop, UV_RUN_DEFAULT);
   CHECK(ctx.freed);
   CHECK(acks == std::vector<int>{1, 2});
+}
+
+TEST_CASE("submit_all reports rejected records by index and reason once durable") {
+  Fixture f;
+  auto sink = f.pipeline->sink_for("in", Schema::kPolicyGateway);
+  std::vector<SubmitResult> results;
+  sink->submit_all(batch_of({kGood, "not json", kGood, "{}"}), {},
+                   [&](SubmitResult r) { results.push_back(std::move(r)); });
+  uv_run(&f.loop, UV_RUN_DEFAULT);
+  REQUIRE(results.size() == 1);
+  CHECK_FALSE(results[0].refused_full);
+  REQUIRE(results[0].rejected.size() == 2);
+  CHECK(results[0].rejected[0].first == 1);
+  CHECK(results[0].rejected[0].second.rfind("invalid_json: ", 0) == 0);
+  CHECK(results[0].rejected[1].first == 3);
+  CHECK(f.queued_ids().size() == 2);
+}
+
+TEST_CASE("refuse_when_full: a full buffer refuses the batch at once; nothing of it is kept") {
+  Fixture f(buffer::SyncMode::kBatch, 1);  // full as soon as anything is in it
+  auto sink = f.pipeline->sink_for("in", Schema::kPolicyGateway);
+  std::vector<std::pair<int, SubmitResult>> results;
+  SubmitOptions refuse;
+  refuse.refuse_when_full = true;
+  sink->submit_all(batch_of({kGood}), refuse,
+                   [&](SubmitResult r) { results.emplace_back(1, std::move(r)); });
+  sink->submit_all(batch_of({kGood, "not json"}), refuse,
+                   [&](SubmitResult r) { results.emplace_back(2, std::move(r)); });
+  uv_run(&f.loop, UV_RUN_DEFAULT);
+  // The refusal is answered at once, possibly ahead of the first batch's fsync.
+  REQUIRE(results.size() == 2);
+  std::map<int, SubmitResult> by_batch(results.begin(), results.end());
+  CHECK_FALSE(by_batch[1].refused_full);
+  CHECK(by_batch[2].refused_full);
+  CHECK(by_batch[2].rejected.empty());
+  CHECK(f.queued_ids().size() == 1);
+  CHECK(f.pipeline->idle());
+  // Its invalid record is not dead-lettered: the client sends the batch again.
+  CHECK(read_file(f.dir / "dead_letter.ndjson").empty());
 }

@@ -1,5 +1,4 @@
 #include "agent/delivery/batch_driver.h"
-#include "agent/delivery/batch_reading.h"
 
 #include <doctest/doctest.h>
 #include <uv.h>
@@ -10,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "agent/delivery/batch_reading.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
@@ -219,6 +219,8 @@ TEST_CASE("a batch answered but not confirmed frees its slot; the cursor waits f
   CHECK(f.script->max_in_flight == 1);
   CHECK(f.queue->cursor("es") == 0);
   // The second confirmed first: the cursor still waits for the first; a fifth batch goes.
+  // Confirmations come an hour later: not part of a request's duration.
+  f.now += std::chrono::hours(1);
   f.script->unconfirmed[1]();
   CHECK(run_until([&] { return f.script->requests.size() == 5; }));
   CHECK(f.queue->cursor("es") == 0);
@@ -234,6 +236,11 @@ TEST_CASE("a batch answered but not confirmed frees its slot; the cursor waits f
   }));
   CHECK(f.queue->cursor("es") == f.end());
   CHECK(f.sent_once().size() == 80);
+  const std::string text = f.metrics.render_prometheus();
+  CHECK(text.find("auditrelay_output_request_duration_seconds_bucket{output=\"es\",le=\"0.005\"} "
+                  "8\n") != std::string::npos);
+  CHECK(text.find("auditrelay_output_request_duration_seconds_count{output=\"es\"} 8\n") !=
+        std::string::npos);
 }
 
 TEST_CASE("the cursor waits for an earlier batch that is still being retried") {
@@ -398,4 +405,44 @@ TEST_CASE("stopping leaves a batch waiting for its retry in the buffer") {
   CHECK(drained);
   CHECK(f.script->requests.size() == 1);
   CHECK(f.queue->cursor("es") == 0);
+}
+
+TEST_CASE("each response is counted by status, its duration observed, per output") {
+  Fixture f;
+  f.queue->append(docs(0, 5));
+  // A transport failure after 40 ms, a 503 after 300 ms, then a 200 after 3 s.
+  f.script->answer = [&f](const Ids&, size_t request) {
+    Outcome o;
+    if (request == 0) {
+      f.now += std::chrono::milliseconds(40);
+      o.verdict = Verdict::kRetry;
+      o.error_type = "connection_error";
+    } else if (request == 1) {
+      f.now += std::chrono::milliseconds(300);
+      o.verdict = Verdict::kRetry;
+      o.status = 503;
+    } else {
+      f.now += std::chrono::seconds(3);
+      o.status = 200;
+    }
+    return o;
+  };
+  f.deliver_all();
+  REQUIRE(f.script->requests.size() == 3);
+  const std::string text = f.metrics.render_prometheus();
+  auto has = [&](const std::string& line) { return text.find(line + "\n") != std::string::npos; };
+  CHECK(has("# TYPE auditrelay_output_http_responses_total counter"));
+  CHECK(has("auditrelay_output_http_responses_total{output=\"es\",status=\"error\"} 1"));
+  CHECK(has("auditrelay_output_http_responses_total{output=\"es\",status=\"503\"} 1"));
+  CHECK(has("auditrelay_output_http_responses_total{output=\"es\",status=\"200\"} 1"));
+  CHECK(has("# TYPE auditrelay_output_request_duration_seconds histogram"));
+  const std::string bucket = "auditrelay_output_request_duration_seconds_bucket{output=\"es\",le=";
+  CHECK(has(bucket + "\"0.025\"} 0"));
+  CHECK(has(bucket + "\"0.05\"} 1"));
+  CHECK(has(bucket + "\"0.25\"} 1"));
+  CHECK(has(bucket + "\"0.5\"} 2"));
+  CHECK(has(bucket + "\"2.5\"} 2"));
+  CHECK(has(bucket + "\"5\"} 3"));
+  CHECK(has(bucket + "\"+Inf\"} 3"));
+  CHECK(has("auditrelay_output_request_duration_seconds_count{output=\"es\"} 3"));
 }

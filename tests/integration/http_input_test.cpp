@@ -1,0 +1,316 @@
+// http input → normalize → file with the real binary: formats, encodings, auth, limits,
+// all-or-nothing answers, stable ids, a full buffer, and many clients at once.
+#include <doctest/doctest.h>
+#include <rapidjson/document.h>
+
+#include <atomic>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "tests/fakes/curl_client.h"
+#include "tests/fakes/fake_elasticsearch_handle.h"
+#include "tests/fakes/raw_client.h"
+#include "tests/integration/agent_process.h"
+#include "tests/integration/pipeline_config.h"
+
+using namespace auditrelay::test;
+using auditrelay::fakes::CurlClient;
+using auditrelay::fakes::FakeElasticsearch;
+using auditrelay::fakes::HttpResult;
+using auditrelay::fakes::RawClient;
+
+namespace {
+
+struct HttpAgent {
+  std::string storage = "{path: state}";
+  std::string extra_service = "";  // more YAML lines for service: (indented 2)
+  std::string input_extra = "";    // more YAML lines for the input (indented 6)
+  std::string output_yaml = "    - type: file\n      path: out.ndjson\n";
+};
+
+void write_http_config(const TempDir& dir, const HttpAgent& c) {
+  write_file(dir / "agent.yaml",
+             "service:\n"
+             "  log_level: debug\n"
+             "  shutdown_timeout: 20s\n"
+             "  storage: " +
+                 c.storage + "\n" + c.extra_service +
+                 "pipeline:\n"
+                 "  normalize: {namespace: test}\n"
+                 "  inputs:\n"
+                 "    - name: api\n"
+                 "      type: http\n"
+                 "      listen: 127.0.0.1:0\n"
+                 "      schema: policy_gateway\n" +
+                 c.input_extra + "  outputs:\n" + c.output_yaml);
+}
+
+// The port from the input's "in_http[api]: listening address=HOST:PORT" line.
+int http_port(const std::filesystem::path& stderr_file) {
+  const std::string marker = "in_http[api]: listening address=";
+  std::string log;
+  REQUIRE(
+      wait_until([&] { return (log = read_file(stderr_file)).find(marker) != std::string::npos; },
+                 std::chrono::seconds(10)));
+  size_t start = log.find(marker) + marker.size();
+  std::string address = log.substr(start, log.find_first_of(" \n", start) - start);
+  return std::stoi(address.substr(address.rfind(':') + 1));
+}
+
+struct Running {
+  TempDir dir;
+  std::unique_ptr<Process> agent;
+  int port = 0;
+  std::string url;
+  explicit Running(const HttpAgent& c = {}) {
+    write_http_config(dir, c);
+    agent = start_agent(dir);
+    port = http_port(dir / "agent0.stderr");
+    url = "http://127.0.0.1:" + std::to_string(port) + "/v1/audit";
+  }
+  ~Running() {
+    if (agent) stop_agent(*agent, dir / "agent0.stderr");
+  }
+  // event.id → reason_code of the documents in out.ndjson.
+  std::multimap<std::string, std::string> delivered() {
+    std::multimap<std::string, std::string> out;
+    for (const auto& line : read_lines(dir / "out.ndjson")) {
+      rapidjson::Document doc;
+      doc.Parse(line.c_str());
+      if (doc.HasParseError()) continue;  // being written
+      out.emplace(doc["event"]["id"].GetString(), doc["policy"]["reason_code"].GetString());
+    }
+    return out;
+  }
+  bool delivered_count(size_t n) {
+    return wait_until([&] { return read_lines(dir / "out.ndjson").size() >= n; },
+                      std::chrono::seconds(15));
+  }
+};
+
+rapidjson::Document json(const std::string& body) {
+  rapidjson::Document doc;
+  doc.Parse(body.c_str());
+  REQUIRE_FALSE(doc.HasParseError());
+  return doc;
+}
+
+std::string ndjson(int from, int n) {
+  std::string out;
+  for (int i = from; i < from + n; ++i)
+    out += gateway_record(i) + "\n";
+  return out;
+}
+
+const std::vector<std::string> kNdjson{"Content-Type: application/x-ndjson"};
+const std::vector<std::string> kJson{"Content-Type: application/json"};
+
+}  // namespace
+
+TEST_CASE("http: NDJSON, an array, one object and gzip are delivered and counted") {
+  Running a;
+  CurlClient client;
+  HttpResult r = client.post(a.url, ndjson(0, 3), kNdjson);
+  CHECK(r.status == 200);
+  CHECK(r.body == R"({"accepted":3,"rejected":[]})");
+  r = client.post(a.url, "[" + gateway_record(3) + ",\n " + gateway_record(4) + "]", kJson);
+  CHECK(r.status == 200);
+  CHECK(json(r.body)["accepted"].GetInt() == 2);
+  r = client.post(a.url, gateway_record(5), kJson);
+  CHECK(r.status == 200);
+  CHECK(json(r.body)["accepted"].GetInt() == 1);
+  r = client.post(a.url, auditrelay::fakes::gzip(ndjson(6, 4)),
+                  {"Content-Type: application/x-ndjson", "Content-Encoding: gzip"});
+  CHECK(r.status == 200);
+  CHECK(json(r.body)["accepted"].GetInt() == 4);
+  // No Content-Type: sniffed.
+  r = client.post(a.url, ndjson(10, 2), {"Content-Type:"});
+  CHECK(r.status == 200);
+  REQUIRE(a.delivered_count(12));
+  std::set<std::string> codes;
+  for (const auto& [id, code] : a.delivered())
+    codes.insert(code);
+  CHECK(codes.size() == 12);
+
+  CHECK(client.post(a.url, "hello", {"Content-Type: text/plain"}).status == 415);
+  CHECK(client.get(a.url).status == 405);
+  CHECK(client.get(a.url).header("Allow") == "POST");
+  CHECK(client.post(a.url + "x", ndjson(0, 1), kNdjson).status == 404);
+  HttpResult bad = client.post(a.url, "[{\"a\":1},", kJson);
+  CHECK(bad.status == 400);
+  CHECK(json(bad.body).HasMember("error"));
+}
+
+TEST_CASE("http: valid and invalid records, all invalid, and the same body twice") {
+  Running a;
+  CurlClient client;
+  std::string mixed = gateway_record(0) + "\nnot json\n" + gateway_record(1) + "\n{\"x\":1}\n";
+  HttpResult r = client.post(a.url, mixed, kNdjson);
+  CHECK(r.status == 200);
+  rapidjson::Document doc = json(r.body);
+  CHECK(doc["accepted"].GetInt() == 2);
+  REQUIRE(doc["rejected"].Size() == 2);
+  CHECK(doc["rejected"][0]["index"].GetInt() == 1);
+  CHECK(std::string(doc["rejected"][0]["reason"].GetString()).rfind("invalid_json", 0) == 0);
+  CHECK(doc["rejected"][1]["index"].GetInt() == 3);
+  CHECK(wait_until([&] { return read_lines(a.dir / "state" / "dead_letter.ndjson").size() == 2; },
+                   std::chrono::seconds(10)));
+
+  HttpResult all_bad = client.post(a.url, "nope\n{\"x\":1}\n", kNdjson);
+  CHECK(all_bad.status == 400);
+  CHECK(json(all_bad.body)["accepted"].GetInt() == 0);
+  CHECK(json(all_bad.body)["rejected"].Size() == 2);
+  CHECK(client.post(a.url, "not json at all", kJson).status == 400);
+
+  // The same body again: the same ids (a downstream with ids keeps one copy).
+  REQUIRE(a.delivered_count(2));
+  auto first = a.delivered();
+  CHECK(client.post(a.url, mixed, kNdjson).status == 200);
+  REQUIRE(a.delivered_count(4));
+  auto both = a.delivered();
+  std::set<std::string> ids;
+  for (const auto& [id, code] : both)
+    ids.insert(id);
+  CHECK(ids.size() == 2);
+  for (const auto& [id, code] : first)
+    CHECK(both.count(id) == 2);
+}
+
+TEST_CASE("http: token, size limits, a gzip bomb, a malformed request, pipelining") {
+  TempDir tokens;
+  HttpAgent c;
+  c.input_extra =
+      "      token: s3cret\n      max_body_bytes: 20000\n"
+      "      max_decompressed_bytes: 100000\n";
+  Running a(c);
+  CurlClient client;
+  std::vector<std::string> auth{"Content-Type: application/x-ndjson",
+                                "Authorization: Bearer s3cret"};
+  HttpResult none = client.post(a.url, ndjson(0, 1), kNdjson);
+  CHECK(none.status == 401);
+  CHECK(none.header("WWW-Authenticate") == "Bearer");
+  CHECK(none.body.find("s3cret") == std::string::npos);
+  HttpResult wrong =
+      client.post(a.url, ndjson(0, 1), {"Authorization: Bearer s3cre", "Content-Type:"});
+  CHECK(wrong.status == 401);
+  CHECK(client.post(a.url, ndjson(0, 1), auth).status == 200);
+
+  std::string body = ndjson(0, 1000).substr(0, 20000);
+  HttpResult at_limit = client.post(a.url, body, auth);
+  CHECK(at_limit.status != 413);
+  CHECK(client.post(a.url, body + " ", auth).status == 413);
+
+  std::string bomb = auditrelay::fakes::gzip(std::string(10 << 20, ' '));
+  REQUIRE(bomb.size() < 20000);
+  CHECK(client
+            .post(a.url, bomb,
+                  {"Authorization: Bearer s3cret", "Content-Encoding: gzip", "Content-Type:"})
+            .status == 413);
+
+  {
+    RawClient raw(a.port);
+    raw.send("BLAH /v1/audit HTTP/1.1 oops\r\n\r\n");
+    auto answers = raw.read(1);
+    REQUIRE(answers.size() == 1);
+    CHECK(answers[0].status == 400);
+    CHECK(raw.closed_by_peer());
+  }
+  {
+    RawClient raw(a.port);
+    std::string pipelined;
+    for (int i = 0; i < 3; ++i) {
+      std::string b = ndjson(100 + i, i + 1);
+      pipelined +=
+          "POST /v1/audit HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer s3cret\r\n"
+          "Content-Type: application/x-ndjson\r\nContent-Length: " +
+          std::to_string(b.size()) + "\r\n\r\n" + b;
+    }
+    pipelined += "GET /v1/audit HTTP/1.1\r\nHost: x\r\n\r\n";
+    raw.send(pipelined);
+    auto answers = raw.read(4);
+    REQUIRE(answers.size() == 4);
+    for (int i = 0; i < 3; ++i) {
+      CHECK(answers[static_cast<size_t>(i)].status == 200);
+      CHECK(json(answers[static_cast<size_t>(i)].body)["accepted"].GetInt() == i + 1);
+    }
+    CHECK(answers[3].status == 405);
+  }
+  CHECK(read_file(a.dir / "agent0.stderr").find("s3cret") == std::string::npos);
+}
+
+TEST_CASE("http: a full buffer answers 503 with Retry-After, appends nothing, loses nothing") {
+  TempDir es_dir;
+  FakeElasticsearch es(es_dir.path());
+  es.set_faults(R"({"requests_status":503,"requests_count":1000000})");
+  HttpAgent c;
+  // One byte: the first append fills the buffer, and the output cannot deliver it yet.
+  c.storage = "{path: state, max_bytes: 1, when_full: block}";
+  c.extra_service = "  http_server: {listen: \"127.0.0.1:0\"}\n";
+  c.output_yaml = "    - name: es\n      type: elasticsearch\n      hosts: [\"" + es.url() +
+                  "\"]\n      retry: {initial: 20ms, max: 200ms}\n";
+  Running a(c);
+  CurlClient client;
+  CHECK(client.post(a.url, ndjson(0, 10), kNdjson).status == 200);
+  const std::string second = ndjson(10, 5) + "bad\n";
+  HttpResult full = client.post(a.url, second, kNdjson);
+  CHECK(full.status == 503);
+  CHECK(full.header("Retry-After") == "1");
+  // Nothing of it: not even its invalid record went to the dead-letter file.
+  CHECK(read_lines(a.dir / "state" / "dead_letter.ndjson").empty());
+  int monitoring = monitoring_port(a.dir / "agent0.stderr");
+  REQUIRE(monitoring != 0);
+  std::string metrics =
+      client.get("http://127.0.0.1:" + std::to_string(monitoring) + "/api/v1/metrics/prometheus")
+          .body;
+  CHECK(metrics.find("auditrelay_buffer_appended_records_total 10\n") != std::string::npos);
+  CHECK(metrics.find("auditrelay_http_requests_total{input=\"api\",status=\"503\"} 1") !=
+        std::string::npos);
+
+  // Elasticsearch recovers; the client sends the refused body again once there is room.
+  es.clear_faults();
+  REQUIRE(wait_until([&] { return es.ids().size() == 10; }, std::chrono::seconds(15)));
+  HttpResult retried;
+  REQUIRE(wait_until([&] { return (retried = client.post(a.url, second, kNdjson)).status != 503; },
+                     std::chrono::seconds(15)));
+  CHECK(retried.status == 200);
+  CHECK(json(retried.body)["accepted"].GetInt() == 5);
+  REQUIRE(wait_until([&] { return es.ids().size() == 15; }, std::chrono::seconds(15)));
+  std::vector<std::string> ids = es.ids();
+  CHECK(std::set<std::string>(ids.begin(), ids.end()).size() == 15);
+  CHECK(read_lines(a.dir / "state" / "dead_letter.ndjson").size() == 1);
+}
+
+TEST_CASE("http: 100 clients post 100,000 records; each is delivered exactly once") {
+  Running a;
+  const int clients = 100;
+  const int per_client = 1000;
+  const int per_post = 100;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < clients; ++t) {
+    threads.emplace_back([&, t] {
+      CurlClient client;
+      for (int p = 0; p < per_client / per_post; ++p) {
+        HttpResult r = client.post(a.url, ndjson(t * per_client + p * per_post, per_post),
+                                   {"Content-Type: application/x-ndjson"});
+        if (r.status != 200) failures++;
+      }
+    });
+  }
+  for (auto& t : threads)
+    t.join();
+  CHECK(failures.load() == 0);
+  const size_t n = static_cast<size_t>(clients * per_client);
+  REQUIRE(a.delivered_count(n));
+  auto got = a.delivered();
+  std::set<std::string> ids;
+  std::set<std::string> codes;
+  for (const auto& [id, code] : got) {
+    ids.insert(id);
+    codes.insert(code);
+  }
+  CHECK(got.size() == n);
+  CHECK(ids.size() == n);
+  CHECK(codes.size() == n);
+}
