@@ -13,7 +13,8 @@ namespace auditrelay {
 
 inline std::optional<Rejection> normalize_record(Normalizer& normalizer, const RawBatch& batch,
                                                  const RawRecord& record, Schema schema,
-                                                 DocumentBatch& out) {
+                                                 DocumentBatch& out,
+                                                 normalize::EventType* event_type = nullptr) {
   if (record.truncated()) {
     return Rejection{RejectReason::kTooLarge,
                      "record of " + std::to_string(record.full_size) +
@@ -21,7 +22,7 @@ inline std::optional<Rejection> normalize_record(Normalizer& normalizer, const R
                          std::to_string(record.size) + " bytes are kept"};
   }
   return normalizer.normalize(batch.bytes(record), schema,
-                              {batch.source(record).id_key, record.position}, out);
+                              {batch.source(record).id_key, record.position}, out, event_type);
 }
 
 }  // namespace auditrelay

@@ -25,22 +25,40 @@ struct Pipeline::Job {
   DocumentBatch documents;
   std::string dead_letter_lines;
   std::array<uint64_t, kRejectReasonCount> rejected_by_reason{};
+  std::array<uint64_t, 5> decisions{};  // documents by decision category (kDecisionNames)
+  Counter* records_in = nullptr;        // the input's auditrelay_input_records_total
   bool dead_letters_written = false;
   bool appended = false;
   bool full = false;           // the last append attempt found no room
   uint64_t dropped_total = 0;  // drop_oldest: the queue's drop count after this append
 };
 
+namespace {
+
+// The decision categories counted in auditrelay_policy_decisions_total, in their index order.
+constexpr std::array<std::string_view, 5> kDecisionNames = {"blocked", "rewritten", "warned",
+                                                            "allowed", "other"};
+
+size_t decision_index(std::string_view category) {
+  for (size_t i = 0; i < kDecisionNames.size(); ++i) {
+    if (kDecisionNames[i] == category) return i;
+  }
+  return kDecisionNames.size() - 1;
+}
+
+}  // namespace
+
 class Pipeline::InputSink : public RecordSink {
  public:
-  InputSink(Pipeline& pipeline, std::string input, Schema schema)
-      : pipeline_(pipeline), input_(std::move(input)), schema_(schema) {}
+  InputSink(Pipeline& pipeline, std::string input, Schema schema, Counter* records_in)
+      : pipeline_(pipeline), input_(std::move(input)), schema_(schema), records_in_(records_in) {}
 
   void submit(RawBatch batch, std::function<void()> done) override {
     auto job = std::make_unique<Job>();
     job->input = input_;
     job->schema = schema_;
     job->batch = std::move(batch);
+    job->records_in = records_in_;
     job->done = [done = std::move(done)](const SubmitResult&) { done(); };
     pipeline_.enqueue(std::move(job));
   }
@@ -51,6 +69,7 @@ class Pipeline::InputSink : public RecordSink {
     job->input = input_;
     job->schema = schema_;
     job->batch = std::move(batch);
+    job->records_in = records_in_;
     job->done = std::move(done);
     job->refuse_when_full = options.refuse_when_full;
     job->collect_rejections = true;
@@ -61,6 +80,7 @@ class Pipeline::InputSink : public RecordSink {
   Pipeline& pipeline_;
   std::string input_;
   Schema schema_;
+  Counter* records_in_;
 };
 
 Pipeline::Pipeline(uv_loop_t* loop, PipelineOptions options, buffer::DiskQueue& queue,
@@ -70,6 +90,7 @@ Pipeline::Pipeline(uv_loop_t* loop, PipelineOptions options, buffer::DiskQueue& 
       normalizer_(options_.normalize),
       ahead_normalizer_(options_.normalize),
       disk_(queue),
+      metrics_(metrics),
       dead_letters_(options_.dead_letter_path),
       appended_(std::move(appended)),
       retry_timer_(loop),
@@ -81,6 +102,13 @@ Pipeline::Pipeline(uv_loop_t* loop, PipelineOptions options, buffer::DiskQueue& 
     rejected_[static_cast<size_t>(i)] = &metrics.counter(
         "auditrelay_records_rejected_total", "Records rejected by the normalizer, by reason",
         {{"reason", std::string(to_string(static_cast<RejectReason>(i)))}});
+  }
+  for (size_t i = 0; i < kDecisionNames.size(); ++i) {
+    decisions_[i] = &metrics.counter(
+        "auditrelay_policy_decisions_total",
+        "Documents appended, by the gateway's decision (blocked, rewritten, warned, allowed, "
+        "other) and dataset",
+        {{"decision", std::string(kDecisionNames[i])}, {"dataset", options_.normalize.dataset}});
   }
   appended_records_ = &metrics.counter("auditrelay_buffer_appended_records_total",
                                        "Documents appended to the disk buffer");
@@ -95,7 +123,10 @@ Pipeline::Pipeline(uv_loop_t* loop, PipelineOptions options, buffer::DiskQueue& 
 Pipeline::~Pipeline() = default;
 
 std::unique_ptr<RecordSink> Pipeline::sink_for(std::string input_name, Schema schema) {
-  return std::make_unique<InputSink>(*this, std::move(input_name), schema);
+  Counter* records_in = &metrics_.counter(
+      "auditrelay_input_records_total",
+      "Records an input handed to the pipeline (accepted or rejected)", {{"input", input_name}});
+  return std::make_unique<InputSink>(*this, std::move(input_name), schema, records_in);
 }
 
 void Pipeline::enqueue(std::unique_ptr<Job> job) {
@@ -141,6 +172,7 @@ void Pipeline::normalize(Job& job, Normalizer& normalizer) {
   job.documents.clear();
   job.dead_letter_lines.clear();
   job.rejected_by_reason.fill(0);
+  job.decisions.fill(0);
   job.rejections.clear();
   std::string now = utc_timestamp_now();
   // Documents come out two to three times the size of the raw records (ECS names, ids,
@@ -154,8 +186,10 @@ void Pipeline::normalize(Job& job, Normalizer& normalizer) {
     const RawRecord& r = job.batch.records()[index];
     const RecordSource& source = job.batch.source(r);
     std::string_view bytes = job.batch.bytes(r);
+    normalize::EventType type;
     std::optional<Rejection> rejection =
-        normalize_record(normalizer, job.batch, r, job.schema, job.documents);
+        normalize_record(normalizer, job.batch, r, job.schema, job.documents, &type);
+    if (!rejection) job.decisions[decision_index(normalize::decision_category(type))]++;
     if (rejection) {
       job.rejected_by_reason[static_cast<size_t>(rejection->reason)]++;
       if (job.collect_rejections) {
@@ -256,6 +290,10 @@ void Pipeline::processed(const std::string& error) {
                {"dead_letter", dead_letters_.path().string()}});
   }
   appended_records_->inc(job.documents.size());
+  for (size_t i = 0; i < job.decisions.size(); ++i) {
+    if (job.decisions[i] > 0) decisions_[i]->inc(job.decisions[i]);
+  }
+  if (job.records_in != nullptr) job.records_in->inc(job.batch.size());
   if (job.dropped_total > dropped_seen_) {
     uint64_t dropped = job.dropped_total - dropped_seen_;
     dropped_seen_ = job.dropped_total;

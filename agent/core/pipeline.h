@@ -67,6 +67,7 @@ class Pipeline {
   Normalizer ahead_normalizer_;  // used by normalize_ahead(), one worker job at a time
   bool normalizing_ahead_ = false;
   buffer::DiskQueue& disk_;
+  MetricsRegistry& metrics_;
   AppendFile dead_letters_;
   std::function<void()> appended_;
   Logger log_{"pipeline"};
@@ -85,6 +86,9 @@ class Pipeline {
   uint64_t last_sync_ms_ = 0;
 
   std::array<Counter*, kRejectReasonCount> rejected_{};
+  // By decision_category(): blocked, rewritten, warned, allowed, other.
+  static constexpr size_t kDecisionCategories = 5;
+  std::array<Counter*, kDecisionCategories> decisions_{};
   Counter* appended_records_;
   Counter* write_errors_;
   Counter* full_waits_;

@@ -52,4 +52,12 @@ std::string_view event_outcome(const EventType& type) {
   return "unknown";
 }
 
+std::string_view decision_category(const EventType& type) {
+  if (type.denied) return "blocked";
+  if (type.change) return "rewritten";
+  if (type.info && type.allowed) return "warned";
+  if (type.allowed) return "allowed";
+  return "other";
+}
+
 }  // namespace auditrelay::normalize

@@ -21,4 +21,9 @@ EventType classify_decision(std::string_view decision);
 // success when allowed, failure when denied, else unknown.
 std::string_view event_outcome(const EventType& type);
 
+// The decision as one low-cardinality word, for counting: the most consequential of its types,
+// as the webhook output names events (MAPPING.md §6): denied → "blocked", change →
+// "rewritten", info with allowed → "warned", allowed → "allowed"; anything else "other".
+std::string_view decision_category(const EventType& type);
+
 }  // namespace auditrelay::normalize

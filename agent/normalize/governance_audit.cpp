@@ -101,7 +101,8 @@ void write_event(JsonWriter& w, const Slots& slots, const Decision& decision, Re
   write_key(w, "event");
   w.StartObject();
   write_event_head(w, ctx.constants);
-  write_event_type(w, classify_decision(decision.name));
+  ctx.event_type = classify_decision(decision.name);
+  write_event_type(w, ctx.event_type);
   write_member(w, "action", decision.name);
   if (has_violations(slots)) {
     std::string& reason = ctx.scratch.reason;

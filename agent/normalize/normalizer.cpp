@@ -107,7 +107,8 @@ Normalizer::Normalizer(NormalizeOptions options)
 Normalizer::~Normalizer() = default;
 
 std::optional<Rejection> Normalizer::normalize(std::string_view raw, Schema schema,
-                                               const RecordPosition& where, DocumentBatch& out) {
+                                               const RecordPosition& where, DocumentBatch& out,
+                                               normalize::EventType* event_type) {
   State& s = *state_;
   if (auto rejection = s.reader.parse(raw, options_.max_depth)) return rejection;
   const Value& record = s.reader.root();
@@ -130,6 +131,7 @@ std::optional<Rejection> Normalizer::normalize(std::string_view raw, Schema sche
                     .scratch = s.scratch};
   if (auto rejection = normalizer(record, ctx)) return rejection;
   out.add(ctx.id, ctx.index, {s.output.GetString(), s.output.GetSize()});
+  if (event_type != nullptr) *event_type = ctx.event_type;
   return std::nullopt;
 }
 

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "agent/core/document.h"
+#include "agent/normalize/event_type.h"
 
 namespace auditrelay {
 
@@ -65,8 +66,10 @@ class Normalizer {
 
   // Normalizes `raw` (one record, no line terminator) with `schema`. On success appends the
   // document to `out` and returns nullopt; otherwise appends nothing and returns why.
+  // `event_type`, when given, receives the types of the record's decision.
   std::optional<Rejection> normalize(std::string_view raw, Schema schema,
-                                     const RecordPosition& where, DocumentBatch& out);
+                                     const RecordPosition& where, DocumentBatch& out,
+                                     normalize::EventType* event_type = nullptr);
 
   const NormalizeOptions& options() const { return options_; }
 

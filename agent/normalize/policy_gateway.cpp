@@ -101,12 +101,13 @@ std::string_view own_id(const std::vector<const Member*>& unmapped) {
   return event_id;
 }
 
-void write_event(JsonWriter& w, const Slots& slots, const RecordContext& ctx) {
+void write_event(JsonWriter& w, const Slots& slots, RecordContext& ctx) {
   const Value* decision = slots[kEffectiveDecision] ? slots[kEffectiveDecision] : slots[kDecision];
   write_key(w, "event");
   w.StartObject();
   write_event_head(w, ctx.constants);
-  write_event_type(w, classify_decision(string_of(*decision)));
+  ctx.event_type = classify_decision(string_of(*decision));
+  write_event_type(w, ctx.event_type);
   write_member(w, "action", *slots[kDecision]);
   if (slots[kReasonCode]) write_member(w, "reason", *slots[kReasonCode]);
   write_member(w, "id", ctx.id);

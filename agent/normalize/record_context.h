@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "agent/normalize/ecs_writer.h"
+#include "agent/normalize/event_type.h"
 #include "agent/normalize/field_checks.h"
 #include "agent/normalize/normalizer.h"
 #include "agent/normalize/record_id.h"
@@ -35,6 +36,7 @@ struct RecordContext {
   // Set by the normalizer on success; valid until the next record.
   std::string_view id{};
   std::string_view index{};
+  EventType event_type{};  // of the record's decision; none for a document passed through
 
   // The record's id when it has none of its own (MAPPING.md §4).
   std::string_view derive_id() {

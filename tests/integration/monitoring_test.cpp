@@ -77,6 +77,10 @@ TEST_CASE("monitoring: health follows a failing output; metrics count what was d
       contains(metrics.body, "\nauditrelay_output_documents_delivered_total{output=\"es\"} 20\n"));
   CHECK(contains(metrics.body, "\nauditrelay_buffer_appended_records_total 20\n"));
   CHECK(contains(metrics.body, "# TYPE auditrelay_output_backlog_records gauge\n"));
+  CHECK(contains(metrics.body, "\nauditrelay_input_records_total{input=\"gateway\"} 20\n"));
+  CHECK(contains(metrics.body,
+                 "\nauditrelay_policy_decisions_total{decision=\"allowed\","
+                 "dataset=\"policy_gateway.audit\"} 20\n"));
 
   CHECK(client.get(url + "/nope").status == 404);
   CHECK(client.request("POST", url + "/api/v1/health").status == 405);

@@ -125,6 +125,34 @@ TEST_CASE("a batch whose records are all rejected is still acknowledged, nothing
   CHECK(f.appended_calls == 0);
 }
 
+TEST_CASE("records in per input and documents by decision are counted once appended") {
+  Fixture f;
+  auto sink = f.pipeline->sink_for("gw", Schema::kPolicyGateway);
+  auto record = [](const char* decision, int n) {
+    return std::string(R"({"policy_id":"p","decision":")") + decision +
+           R"(","created_at":"2026-01-16T18:22:1)" + std::to_string(n) + R"(Z"})";
+  };
+  sink->submit(batch_of({record("block", 1), record("deny", 2), record("warn", 3),
+                         record("redact", 4), record("allow", 5), record("whatever", 6), "{}"}),
+               [] {});
+  uv_run(&f.loop, UV_RUN_DEFAULT);
+  const std::string metrics = f.metrics.render_prometheus();
+  auto count = [&](const std::string& series) {
+    const std::string line = "\n" + series + " ";
+    size_t at = metrics.find(line);
+    return at == std::string::npos
+               ? std::string("absent")
+               : metrics.substr(at + line.size(), metrics.find('\n', at + 1) - at - line.size());
+  };
+  const std::string dataset = R"(,dataset="policy_gateway.audit"})";
+  CHECK(count(R"(auditrelay_policy_decisions_total{decision="blocked")" + dataset) == "2");
+  CHECK(count(R"(auditrelay_policy_decisions_total{decision="warned")" + dataset) == "1");
+  CHECK(count(R"(auditrelay_policy_decisions_total{decision="rewritten")" + dataset) == "1");
+  CHECK(count(R"(auditrelay_policy_decisions_total{decision="allowed")" + dataset) == "1");
+  CHECK(count(R"(auditrelay_policy_decisions_total{decision="other")" + dataset) == "1");
+  CHECK(count(R"(auditrelay_input_records_total{input="gw"})") == "7");  // the rejected one too
+}
+
 TEST_CASE("a full buffer (block) holds the acknowledgement until an output frees space") {
   Fixture f(buffer::SyncMode::kBatch, 1);  // full as soon as anything is in it
   auto sink = f.pipeline->sink_for("in", Schema::kPolicyGateway);
