@@ -8,8 +8,9 @@
 # scenario runs over N generated records (default 1,000,000); the table goes to stdout and the
 # results to BUILD_DIR/bench-results.json. Generated data lives in a temporary directory under
 # BUILD_DIR, removed at the end unless --keep. --only runs some scenarios: normalize, tail-file,
-# buffer, tail-elasticsearch, tail-splunk-hec, tail-splunk-hec-ack. Needs bash, coreutils and awk
-# only (no python; the fakes listen on 127.0.0.1 and are driven through bash's /dev/tcp).
+# buffer, tail-elasticsearch, tail-splunk-hec, tail-splunk-hec-ack, http-elasticsearch. Needs bash,
+# coreutils and awk only (no python; the fakes listen on 127.0.0.1 and are driven through bash's
+# /dev/tcp; the HTTP input's load comes from tests/bench's auditrelay_bench_http_load).
 set -euo pipefail
 
 usage() {
@@ -23,7 +24,7 @@ die() {
   exit 1
 }
 
-all_scenarios="normalize tail-file buffer tail-elasticsearch tail-splunk-hec tail-splunk-hec-ack"
+all_scenarios="normalize tail-file buffer tail-elasticsearch tail-splunk-hec tail-splunk-hec-ack http-elasticsearch"
 
 # ------------------------------------------------------------------------------------------------
 # Arguments
@@ -74,8 +75,12 @@ rusage_helper=$build_dir/tests/bench/auditrelay_bench_rusage
 [ -x "$agent" ] || die "$agent is missing (build the 'auditrelay' target)"
 [ -x "$generator" ] || die "$generator is missing (build with -DAUDITRELAY_BUILD_TESTS=ON)"
 fake_es=$build_dir/tests/fakes/fake_elasticsearch
-if selected tail-elasticsearch; then
+if selected tail-elasticsearch || selected http-elasticsearch; then
   [ -x "$fake_es" ] || die "$fake_es is missing (build the 'fake_elasticsearch' target)"
+fi
+http_load=$build_dir/tests/bench/auditrelay_bench_http_load
+if selected http-elasticsearch; then
+  [ -x "$http_load" ] || die "$http_load is missing (build the 'auditrelay_bench_http_load' target)"
 fi
 fake_hec=$build_dir/tests/fakes/fake_splunk_hec
 if selected tail-splunk-hec || selected tail-splunk-hec-ack; then
@@ -110,23 +115,55 @@ esac
 # m_oublock (ru_oublock: 512-byte units the kernel charged CMD for writing to block devices) with
 # GNU time only, else empty.
 measure() {
-  local out=$1 err=$2 report
+  measure_start "$@"
+  measure_finish
+}
+
+# measure_start STDOUT_FILE STDERR_FILE CMD...: the same, but CMD runs in the background under
+# the timer; measure_finish waits for it and sets the m_* figures. m_timer_pid is the timer's
+# process (GNU time or auditrelay_bench_rusage), whose only child is CMD (measured_child_pid
+# finds it, to signal CMD itself: GNU time dies of SIGTERM without reporting).
+m_timer_pid=""
+measure_start() {
+  local out=$1 err=$2
   shift 2
-  report=$work/report.txt
+  m_report=$work/report.txt
+  rm -f "$m_report"
+  m_t0=${EPOCHREALTIME:-}
   if [ "$timer" = gnu ]; then
-    local t0=${EPOCHREALTIME:-} t1
-    "$gnu_time" -o "$report" -f 'wall_s=%e user_s=%U sys_s=%S maxrss_kib=%M oublock=%O exit=%x' \
-      "$@" >"$out" 2>"$err" || true
-    t1=${EPOCHREALTIME:-}
-    # GNU time prints whole centiseconds; the shell's clock is finer (bash 5).
-    if [ -n "$t0" ] && [ -n "$t1" ]; then
-      local wall
-      wall=$(awk -v a="${t0/,/.}" -v b="${t1/,/.}" 'BEGIN { printf "%.6f", b - a }')
-      sed -i "\$s/wall_s=[0-9.]*/wall_s=$wall/" "$report"
-    fi
+    "$gnu_time" -o "$m_report" -f 'wall_s=%e user_s=%U sys_s=%S maxrss_kib=%M oublock=%O exit=%x' \
+      "$@" >"$out" 2>"$err" &
   else
-    "$rusage_helper" -o "$report" --stdout "$out" --stderr "$err" -- "$@" || true
+    "$rusage_helper" -o "$m_report" --stdout "$out" --stderr "$err" -- "$@" &
   fi
+  m_timer_pid=$!
+}
+
+# measured_child_pid: prints the pid of the command measure_start started (waits up to 5 s for
+# the timer to fork it); nothing when there is none.
+measured_child_pid() {
+  local i child
+  for ((i = 0; i < 100; i++)); do
+    child=$(pgrep -P "$m_timer_pid" 2>/dev/null | head -n 1 || true)
+    [ -n "$child" ] && break
+    kill -0 "$m_timer_pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  echo "$child"
+}
+
+measure_finish() {
+  local t1 report=$m_report
+  wait "$m_timer_pid" || true
+  m_timer_pid=""
+  t1=${EPOCHREALTIME:-}
+  # GNU time prints whole centiseconds; the shell's clock is finer (bash 5).
+  if [ "$timer" = gnu ] && [ -n "$m_t0" ] && [ -n "$t1" ] && [ -s "$report" ]; then
+    local wall
+    wall=$(awk -v a="${m_t0/,/.}" -v b="${t1/,/.}" 'BEGIN { printf "%.6f", b - a }')
+    sed -i "\$s/wall_s=[0-9.]*/wall_s=$wall/" "$report"
+  fi
+  [ -s "$report" ] || die "the timer wrote no resource report"
   # The last line is ours (GNU time may put "Command exited with non-zero status" before it).
   local line
   line=$(tail -n 1 "$report")
@@ -146,6 +183,13 @@ measure() {
 work=$(mktemp -d "$build_dir/bench-data.XXXXXX")
 fake_pid=""  # the fake (Elasticsearch, Splunk HEC) while a scenario into it runs
 cleanup() {
+  if [ -n "$m_timer_pid" ]; then  # an agent measured in the background (http-elasticsearch)
+    local child
+    child=$(pgrep -P "$m_timer_pid" 2>/dev/null | head -n 1 || true)
+    [ -z "$child" ] || kill -TERM "$child" 2>/dev/null || true
+    wait "$m_timer_pid" 2>/dev/null || true
+    m_timer_pid=""
+  fi
   if [ -n "$fake_pid" ]; then
     kill -TERM "$fake_pid" 2>/dev/null || true
     wait "$fake_pid" 2>/dev/null || true
@@ -407,6 +451,21 @@ stop_fake() {
   fake_pid=""
 }
 
+# sink_cpu_report T0 T1: sets sink_us (the fake's CPU ticks T1 - T0 per document, in µs) and
+# agent_us (m_user + m_sys per record), prints both, and warns when the sink used more than a
+# third of the agent's CPU per document: it shares the machine's CPUs and may be the limit.
+sink_cpu_report() {
+  sink_us=$(awk -v t="$(($2 - $1))" -v hz="$(getconf CLK_TCK)" -v n="$records" \
+    'BEGIN { printf "%.2f", t * 1e6 / hz / n }')
+  agent_us=$(awk -v u="$m_user" -v s="$m_sys" -v n="$records" \
+    'BEGIN { printf "%.2f", (u + s) * 1e6 / n }')
+  echo "  sink: $sink_us CPU-µs per document (the agent: $agent_us)" >&2
+  if awk -v a="$sink_us" -v b="$agent_us" 'BEGIN { exit !(a * 3 > b) }'; then
+    echo "  bench: warning: the sink used more than a third of the agent's CPU per document:" \
+      "sink-bound? (the figures may describe the fake more than the agent)" >&2
+  fi
+}
+
 # bench_tail_sink TITLE SUBDIR OUTPUT_FN CHECK_FN PREFIX LABEL BINARY [ARGS...]: one scenario into
 # a fake: starts it (start_fake PREFIX LABEL BINARY ARGS), then for each run resets it, runs the
 # agent with a config in $work/SUBDIR and collects the fake's stats; stops it at the end.
@@ -419,10 +478,9 @@ stop_fake() {
 bench_tail_sink() {
   local title=$1 subdir=$2 output_fn=$3 check_fn=$4 prefix=$5 label=$6
   shift 6
-  local i dir cfg dead_letter rejected stats t0 t1 clk_tck
+  local i dir cfg dead_letter rejected stats t0 t1
   local sink_us agent_us r_sink_us="" r_disk="" r_extra="" r_note="" disk extra
   local run_sink_us=() run_disk=() run_extra=() run_note=()
-  clk_tck=$(getconf CLK_TCK)
   echo "bench: $title..." >&2
   start_fake "$prefix" "$label" "$@"
   for ((i = 0; i < repeat; i++)); do
@@ -480,15 +538,7 @@ EOF
       [ -s "$dir/run.err" ] || echo "(empty)" >&2
       die "$title: $check_failure, $rejected dead letters (use --keep to inspect)"
     fi
-    sink_us=$(awk -v t="$((t1 - t0))" -v hz="$clk_tck" -v n="$records" \
-      'BEGIN { printf "%.2f", t * 1e6 / hz / n }')
-    agent_us=$(awk -v u="$m_user" -v s="$m_sys" -v n="$records" \
-      'BEGIN { printf "%.2f", (u + s) * 1e6 / n }')
-    echo "  sink: $sink_us CPU-µs per document (the agent: $agent_us)" >&2
-    if awk -v a="$sink_us" -v b="$agent_us" 'BEGIN { exit !(a * 3 > b) }'; then
-      echo "  bench: warning: the sink used more than a third of the agent's CPU per document:" \
-        "sink-bound? (the figures may describe the fake more than the agent)" >&2
-    fi
+    sink_cpu_report "$t0" "$t1"
     disk=""
     if [ -n "$m_oublock" ]; then
       disk=$(awk -v b="$m_oublock" -v n="$records" 'BEGIN { printf "%.1f", b * 512 / n }')
@@ -605,6 +655,146 @@ bench_tail_splunk_hec_ack() {
     fake_hec_ack "fake Splunk HEC" "$fake_hec" --token "$hec_token" --ack
 }
 
+# (h): http input → disk buffer (zstd, sync: batch) → elasticsearch output → fake_elasticsearch,
+# with `auditrelay run` (not --once: the HTTP input has no end). auditrelay_bench_http_load POSTs
+# the generated records as NDJSON bodies of 500 from 16 keep-alive clients, each body once (again
+# only after a 503 or a transport error); then run.sh polls the fake until it has indexed all N
+# documents, SIGTERMs the agent and waits for it. The agent's CPU and peak RSS are the OS'
+# accounting of its process (run in the background under the timer); `wall s` is the time from
+# the first POST to the fake having indexed all N. The POSTs' p50/p99 latency (to the 200, sent
+# once the records are durable) goes under the table and into the JSON.
+bench_http_elasticsearch() {
+  local title="http -> buffer -> elasticsearch" i dir cfg dead_letter rejected stats t0 t1
+  local j port agent_pid deadline indexed done_epoch load_line start_epoch wall agent_wall lines
+  local sink_us agent_us disk extra p50 p99 pmax posts retries
+  local run_sink_us=() run_disk=() run_p50=() run_p99=() run_max=() run_posts=() run_retries=()
+  local run_agent_wall=()
+  echo "bench: $title..." >&2
+  start_fake fake_es_http "fake Elasticsearch" "$fake_es"
+  for ((i = 0; i < repeat; i++)); do
+    dir=$work/http-es
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    cfg=$dir/auditrelay.yaml
+    dead_letter=$dir/state/dead_letter.ndjson  # the default place
+    # log_level info: the input's "listening address=HOST:PORT" line is how run.sh learns the port.
+    {
+      cat <<EOF
+service:
+  log_level: info
+  storage: {path: "$dir/state", sync: batch}
+pipeline:
+  normalize: {dataset: policy_gateway.audit, namespace: bench}
+  inputs:
+    - name: bench
+      type: http
+      listen: 127.0.0.1:0
+      schema: policy_gateway
+  outputs:
+EOF
+      es_output
+    } >"$cfg"
+    fake_http POST /_fake/reset >/dev/null
+    t0=$(proc_cpu_ticks "$fake_pid")
+    measure_start "$dir/run.out" "$dir/run.err" "$agent" run -c "$cfg"
+    port=""
+    for ((j = 0; j < 200; j++)); do
+      port=$(sed -n 's/.*in_http\[bench\]: listening address=[^ ]*:\([0-9][0-9]*\).*/\1/p' \
+        "$dir/run.err" 2>/dev/null | head -n 1)
+      [ -n "$port" ] && break
+      kill -0 "$m_timer_pid" 2>/dev/null || break
+      sleep 0.05
+    done
+    if [ -z "$port" ]; then
+      echo "--- auditrelay run stderr (last 20 lines) ---" >&2
+      tail -n 20 "$dir/run.err" >&2 || true
+      die "$title: the agent logged no 'in_http[bench]: listening address=' line within 10 s"
+    fi
+    agent_pid=$(measured_child_pid)
+    [ -n "$agent_pid" ] || die "$title: cannot find the agent's process"
+    if ! "$http_load" --url "http://127.0.0.1:$port/v1/audit" --input "$pg_file" --batch 500 \
+      --clients 16 >"$dir/load.out" 2>"$dir/load.err"; then
+      echo "--- auditrelay_bench_http_load ---" >&2
+      cat "$dir/load.out" >&2
+      tail -n 20 "$dir/load.err" >&2 || true
+      echo "--- auditrelay run stderr (last 20 lines) ---" >&2
+      tail -n 20 "$dir/run.err" >&2 || true
+      die "$title: the load generator failed"
+    fi
+    load_line=$(tail -n 1 "$dir/load.out")
+    # Every record was answered 200 once durable; now wait for the output to deliver them all.
+    deadline=$((SECONDS + 120 + records / 10000))
+    while :; do
+      stats=$(fake_http GET /_fake/stats)
+      indexed=$(json_count indexed)
+      [ "${indexed:-0}" -ge "$records" ] && break
+      if [ "$SECONDS" -ge "$deadline" ] || ! kill -0 "$agent_pid" 2>/dev/null; then
+        echo "--- $fake_label stats ---" >&2
+        echo "$stats" >&2
+        echo "--- auditrelay run stderr (last 20 lines) ---" >&2
+        tail -n 20 "$dir/run.err" >&2 || true
+        die "$title: the fake indexed ${indexed:-?} of $records documents before $( (kill -0 "$agent_pid" 2>/dev/null && echo "the deadline") || echo "the agent exited")"
+      fi
+      sleep 0.02
+    done
+    done_epoch=${EPOCHREALTIME/,/.}
+    t1=$(proc_cpu_ticks "$fake_pid")
+    kill -TERM "$agent_pid" 2>/dev/null || true
+    measure_finish
+    stats=$(fake_http GET /_fake/stats)  # again: nothing more may have come
+    if [ "$m_exit" != 0 ]; then
+      echo "--- auditrelay run stderr (last 20 lines) ---" >&2
+      tail -n 20 "$dir/run.err" >&2 || true
+      die "auditrelay run -c $cfg exited with $m_exit after SIGTERM"
+    fi
+    rejected=0
+    [ -f "$dead_letter" ] && rejected=$(wc -l <"$dead_letter")
+    check_failure=""
+    es_check
+    if [ -n "$check_failure" ] || [ "$rejected" -ne 0 ]; then
+      echo "--- $fake_label stats ---" >&2
+      echo "$stats" >&2
+      echo "--- auditrelay run stderr (last 20 lines) ---" >&2
+      tail -n 20 "$dir/run.err" >&2 || true
+      die "$title: ${check_failure:-wrong output}, $rejected dead letters (use --keep to inspect)"
+    fi
+    lines=$(sed -n 's/.*records=\([0-9]*\).*/\1/p' <<<"$load_line")
+    [ "$lines" = "$records" ] || die "$title: the load generator sent ${lines:-?} records: $load_line"
+    start_epoch=$(sed -n 's/.*start_epoch=\([0-9.]*\).*/\1/p' <<<"$load_line")
+    p50=$(sed -n 's/.*p50_ms=\([0-9.]*\).*/\1/p' <<<"$load_line")
+    p99=$(sed -n 's/.*p99_ms=\([0-9.]*\).*/\1/p' <<<"$load_line")
+    pmax=$(sed -n 's/.*max_ms=\([0-9.]*\).*/\1/p' <<<"$load_line")
+    posts=$(sed -n 's/.*posts=\([0-9]*\).*/\1/p' <<<"$load_line")
+    retries=$(sed -n 's/.*retries=\([0-9]*\).*/\1/p' <<<"$load_line")
+    [ -n "$start_epoch" ] && [ -n "$p50" ] && [ -n "$p99" ] && [ -n "$retries" ] ||
+      die "$title: cannot read the load generator's line: $load_line"
+    wall=$(awk -v a="$start_epoch" -v b="$done_epoch" 'BEGIN { printf "%.6f", b - a }')
+    echo "  POSTs: $posts, p50 $p50 ms, p99 $p99 ms, max $pmax ms, $retries retries;" \
+      "first POST to all indexed: $wall s (the agent ran $m_wall s);" \
+      "the load generator used $(sed -n 's/.*cpu_s=\([0-9.]*\).*/\1/p' <<<"$load_line") s of CPU" >&2
+    sink_cpu_report "$t0" "$t1"
+    disk=""
+    if [ -n "$m_oublock" ]; then
+      disk=$(awk -v b="$m_oublock" -v n="$records" 'BEGIN { printf "%.1f", b * 512 / n }')
+    fi
+    agent_wall=$m_wall
+    m_wall=$wall  # records/s is N / (first POST → all indexed)
+    record_run
+    run_sink_us+=("$sink_us") run_disk+=("$disk") run_p50+=("$p50") run_p99+=("$p99")
+    run_max+=("$pmax") run_posts+=("$posts") run_retries+=("$retries") run_agent_wall+=("$agent_wall")
+  done
+  stop_fake
+  pick_median
+  extra="\"sink_cpu_us_per_record\": ${run_sink_us[$r_index]}, \"latency_p50_ms\": ${run_p50[$r_index]}, \"latency_p99_ms\": ${run_p99[$r_index]}, \"latency_max_ms\": ${run_max[$r_index]}, \"http_posts\": ${run_posts[$r_index]}, \"http_retries\": ${run_retries[$r_index]}, \"agent_wall_s\": ${run_agent_wall[$r_index]}"
+  notes+=("$title: POST latency p50 ${run_p50[$r_index]} ms, p99 ${run_p99[$r_index]} ms (${run_posts[$r_index]} POSTs of 500 records from 16 clients, ${run_retries[$r_index]} retries); wall s = first POST to all indexed (the agent ran ${run_agent_wall[$r_index]} s, start to SIGTERM exit)")
+  notes+=("$title: the $fake_label used ${run_sink_us[$r_index]} CPU-µs per document")
+  if [ -n "${run_disk[$r_index]}" ]; then
+    extra+=", \"disk_write_bytes_per_record\": ${run_disk[$r_index]}"
+    notes+=("$title: the agent wrote ${run_disk[$r_index]} bytes per record to disk (buffer segments and state; the kernel's count, GNU time %O)")
+  fi
+  add_result "$title" "$(stat -c %s "$pg_file")" "$extra"
+}
+
 if selected normalize; then
   bench_normalize policy_gateway "$pg_file"
   bench_normalize governance_audit "$ga_file"
@@ -614,6 +804,7 @@ selected buffer && bench_buffer
 selected tail-elasticsearch && bench_tail_elasticsearch
 selected tail-splunk-hec && bench_tail_splunk_hec
 selected tail-splunk-hec-ack && bench_tail_splunk_hec_ack
+selected http-elasticsearch && bench_http_elasticsearch
 
 # ------------------------------------------------------------------------------------------------
 # Table and JSON
