@@ -59,7 +59,7 @@ BatchDriver::BatchDriver(uv_loop_t* loop, std::string name, std::unique_ptr<Batc
       tracker_(queue.cursor(name_)),
       flush_timer_(loop),
       commit_retry_timer_(loop),
-      metrics_(metrics) {
+      responses_(metrics, name_) {
   MetricLabels labels{{"output", name_}};
   delivered_ = &metrics.counter("auditrelay_output_documents_delivered_total",
                                 "Documents the receiver accepted (or already had)", labels);
@@ -75,25 +75,6 @@ BatchDriver::BatchDriver(uv_loop_t* loop, std::string name, std::unique_ptr<Batc
                                       "Requests failed in whole or in part (retried)", labels);
   in_flight_gauge_ = &metrics.gauge("auditrelay_output_batches_in_flight",
                                     "Batches read from the buffer and not yet done", labels);
-  request_duration_ =
-      &metrics.histogram("auditrelay_output_request_duration_seconds",
-                         "Time from sending a request to its response (or transport failure)",
-                         default_duration_buckets(), labels);
-}
-
-void BatchDriver::count_response(int status, Clock::duration took) {
-  auto it = responses_.find(status);
-  if (it == responses_.end()) {
-    // A handful of distinct statuses per output: bounded cardinality.
-    Counter& counter = metrics_.counter(
-        "auditrelay_output_http_responses_total",
-        "Responses to this output's requests by HTTP status (\"error\": none arrived)",
-        {{"output", name_}, {"status", status == 0 ? "error" : std::to_string(status)}});
-    it = responses_.emplace(status, &counter).first;
-  }
-  it->second->inc();
-  request_duration_->observe(
-      std::max(0.0, std::chrono::duration<double>(took).count()));  // the clock may step back
 }
 
 BatchDriver::~BatchDriver() {
@@ -286,7 +267,7 @@ void BatchDriver::on_outcome(uint64_t first_seq, Outcome o) {
   b.parts.pop_front();
   const Clock::time_point now = now_();
   // A receiver that confirms later answered at answered_at; its status comes with `done`.
-  count_response(o.status, b.answered_at.value_or(now) - b.sent_at);
+  responses_.count(o.status, b.answered_at.value_or(now) - b.sent_at);
   for (uint32_t i : part.items)
     ++b.attempts[i];
 

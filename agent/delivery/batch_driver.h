@@ -30,6 +30,7 @@
 #include "agent/delivery/delivery_settings.h"
 #include "agent/delivery/failure_streak.h"
 #include "agent/delivery/output_dead_letter.h"
+#include "agent/delivery/response_metrics.h"
 #include "agent/delivery/retry_policy.h"
 #include "agent/loop/handle.h"
 #include "agent/metrics/metrics.h"
@@ -74,8 +75,6 @@ class BatchDriver : public OutputRunner {
   void encode_then_send(Batch& batch);
   void on_answered(uint64_t first_seq);
   void on_outcome(uint64_t first_seq, Outcome outcome);
-  // Counts a request's response (status 0: a transport failure) and how long it took.
-  void count_response(int status, Clock::duration took);
   void reject(Batch& batch, uint32_t item, int status, std::string_view type,
               std::string_view reason, Clock::time_point now);
   void finish(Batch& batch);
@@ -125,9 +124,7 @@ class BatchDriver : public OutputRunner {
   Counter* requests_ok_;
   Counter* requests_failed_;
   Gauge* in_flight_gauge_;
-  MetricsRegistry& metrics_;
-  std::map<int, Counter*> responses_;  // by HTTP status, 0 for "error"; created on first use
-  Histogram* request_duration_;
+  ResponseMetrics responses_;
 };
 
 }  // namespace auditrelay::delivery
