@@ -25,8 +25,8 @@ struct Pipeline::Job {
   DocumentBatch documents;
   std::string dead_letter_lines;
   std::array<uint64_t, kRejectReasonCount> rejected_by_reason{};
-  std::array<uint64_t, 5> decisions{};  // documents by decision category (kDecisionNames)
-  Counter* records_in = nullptr;        // the input's auditrelay_input_records_total
+  std::array<uint64_t, kDecisionCategories> decisions{};  // by category, as kDecisionNames
+  Counter* records_in = nullptr;  // the input's auditrelay_input_records_total
   bool dead_letters_written = false;
   bool appended = false;
   bool full = false;           // the last append attempt found no room
@@ -36,8 +36,8 @@ struct Pipeline::Job {
 namespace {
 
 // The decision categories counted in auditrelay_policy_decisions_total, in their index order.
-constexpr std::array<std::string_view, 5> kDecisionNames = {"blocked", "rewritten", "warned",
-                                                            "allowed", "other"};
+constexpr std::array<std::string_view, Pipeline::kDecisionCategories> kDecisionNames = {
+    "blocked", "rewritten", "warned", "allowed", "other"};
 
 size_t decision_index(std::string_view category) {
   for (size_t i = 0; i < kDecisionNames.size(); ++i) {

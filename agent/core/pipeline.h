@@ -31,6 +31,9 @@ struct PipelineOptions {
 
 class Pipeline {
  public:
+  // How many values normalize::decision_category() has: blocked, rewritten, warned, allowed,
+  // other (the decision label of auditrelay_policy_decisions_total).
+  static constexpr size_t kDecisionCategories = 5;
   // `appended` is called on the loop thread after documents were appended (outputs may read).
   Pipeline(uv_loop_t* loop, PipelineOptions options, buffer::DiskQueue& queue,
            MetricsRegistry& metrics, std::function<void()> appended);
@@ -86,8 +89,6 @@ class Pipeline {
   uint64_t last_sync_ms_ = 0;
 
   std::array<Counter*, kRejectReasonCount> rejected_{};
-  // By decision_category(): blocked, rewritten, warned, allowed, other.
-  static constexpr size_t kDecisionCategories = 5;
   std::array<Counter*, kDecisionCategories> decisions_{};
   Counter* appended_records_;
   Counter* write_errors_;
