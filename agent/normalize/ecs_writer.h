@@ -3,8 +3,8 @@
 // event fields.
 #pragma once
 
-#include <rapidjson/document.h>
 #include <rapidjson/writer.h>
+#include <simdjson.h>
 
 #include <cassert>
 #include <cstddef>
@@ -112,36 +112,54 @@ inline void write_member(JsonWriter& w, const char (&key)[N], const char (&value
 }
 
 // Copies `value` unchanged. Recursive, but the reader has bounded the nesting.
-inline void write_value(JsonWriter& w, const rapidjson::Value& value) {
-  switch (value.GetType()) {
-    case rapidjson::kStringType:
-      write_string(w, {value.GetString(), value.GetStringLength()});
+inline void write_value(JsonWriter& w, const simdjson::dom::element& value) {
+  using Type = simdjson::dom::element_type;
+  switch (value.type()) {
+    case Type::STRING:
+      write_string(w, value.get_string().value_unsafe());
       return;
-    case rapidjson::kArrayType:
+    case Type::ARRAY: {
       w.StartArray();
-      for (const auto& item : value.GetArray())
+      const simdjson::dom::array array = value.get_array().value_unsafe();
+      for (const simdjson::dom::element item : array)
         write_value(w, item);
-      w.EndArray(value.Size());
+      w.EndArray();
       return;
-    case rapidjson::kObjectType:
+    }
+    case Type::OBJECT: {
       w.StartObject();
-      for (const auto& member : value.GetObject()) {
-        write_key(w, {member.name.GetString(), member.name.GetStringLength()});
+      const simdjson::dom::object object = value.get_object().value_unsafe();
+      for (const simdjson::dom::key_value_pair member : object) {
+        write_key(w, member.key);
         write_value(w, member.value);
       }
-      w.EndObject(value.MemberCount());
+      w.EndObject();
       return;
-    default:
-      value.Accept(w);  // numbers, booleans, null
+    }
+    case Type::INT64:
+      w.Int64(value.get_int64().value_unsafe());
+      return;
+    case Type::UINT64:
+      w.Uint64(value.get_uint64().value_unsafe());
+      return;
+    case Type::DOUBLE:
+      w.Double(value.get_double().value_unsafe());
+      return;
+    case Type::BOOL:
+      w.Bool(value.get_bool().value_unsafe());
+      return;
+    case Type::NULL_VALUE:
+      w.Null();
+      return;
   }
 }
 
-inline void write_member(JsonWriter& w, std::string_view key, const rapidjson::Value& value) {
+inline void write_member(JsonWriter& w, std::string_view key, const simdjson::dom::element& value) {
   write_key(w, key);
   write_value(w, value);
 }
 template <size_t N>
-inline void write_member(JsonWriter& w, const char (&key)[N], const rapidjson::Value& value) {
+inline void write_member(JsonWriter& w, const char (&key)[N], const simdjson::dom::element& value) {
   write_key(w, key);
   write_value(w, value);
 }

@@ -15,8 +15,8 @@ std::string field_prefix(std::string_view field) {
   return out;
 }
 
-bool is_absent(const rapidjson::Value* v) {
-  return v == nullptr || v->IsNull();
+bool is_absent(const Slot& v) {
+  return !v || v->is_null();
 }
 
 }  // namespace
@@ -30,20 +30,22 @@ std::string quoted(std::string_view value) {
   return out;
 }
 
-std::string_view json_type_name(const rapidjson::Value& v) {
-  switch (v.GetType()) {
-    case rapidjson::kNullType:
+std::string_view json_type_name(const Json& v) {
+  using Type = simdjson::dom::element_type;
+  switch (v.type()) {
+    case Type::NULL_VALUE:
       return "null";
-    case rapidjson::kFalseType:
-    case rapidjson::kTrueType:
+    case Type::BOOL:
       return "boolean";
-    case rapidjson::kObjectType:
+    case Type::OBJECT:
       return "object";
-    case rapidjson::kArrayType:
+    case Type::ARRAY:
       return "array";
-    case rapidjson::kStringType:
+    case Type::STRING:
       return "string";
-    case rapidjson::kNumberType:
+    case Type::INT64:
+    case Type::UINT64:
+    case Type::DOUBLE:
       return "number";
   }
   return "unknown";
@@ -53,8 +55,7 @@ Rejection missing_field(std::string_view field) {
   return {RejectReason::kMissingField, "missing required field '" + std::string(field) + "'"};
 }
 
-Rejection wrong_type(std::string_view field, std::string_view expected,
-                     const rapidjson::Value& got) {
+Rejection wrong_type(std::string_view field, std::string_view expected, const Json& got) {
   std::string message = field_prefix(field);
   message.append("must be ").append(expected).append(", got ").append(json_type_name(got));
   return {RejectReason::kWrongType, std::move(message)};
@@ -69,15 +70,13 @@ Rejection invalid_timestamp(std::string_view field, std::string_view value) {
           field_prefix(field).append("is not an RFC 3339 timestamp: ").append(quoted(value))};
 }
 
-std::optional<Rejection> collect_fields(const rapidjson::Value& record,
-                                        std::span<const std::string_view> names,
-                                        std::span<const rapidjson::Value*> slots,
-                                        std::vector<const Member*>& unmapped) {
-  for (const rapidjson::Value*& slot : slots)
-    slot = nullptr;
+std::optional<Rejection> collect_fields(const Json& record, std::span<const std::string_view> names,
+                                        std::span<Slot> slots, std::vector<Member>& unmapped) {
+  for (Slot& slot : slots)
+    slot.reset();
   unmapped.clear();
-  for (const Member& member : record.GetObject()) {
-    const std::string_view key = string_of(member.name);
+  for (const Member member : object_of(record)) {
+    const std::string_view key = member.key;
     size_t i = 0;
     // Size and first byte rule out almost every name before a memcmp call.
     while (i < names.size() &&
@@ -85,42 +84,42 @@ std::optional<Rejection> collect_fields(const rapidjson::Value& record,
       ++i;
     }
     if (i == names.size()) {
-      unmapped.push_back(&member);
-    } else if (slots[i] != nullptr) {
+      unmapped.push_back(member);
+    } else if (slots[i]) {
       return Rejection{RejectReason::kInvalidJson, "duplicate field '" + std::string(key) + "'"};
     } else {
-      slots[i] = &member.value;
+      slots[i] = member.value;
     }
   }
   return std::nullopt;
 }
 
-std::optional<Rejection> check_string(std::string_view field, const rapidjson::Value*& slot) {
+std::optional<Rejection> check_string(std::string_view field, Slot& slot) {
   if (is_absent(slot)) {
-    slot = nullptr;
+    slot.reset();
     return std::nullopt;
   }
-  if (!slot->IsString()) return wrong_type(field, "a string", *slot);
+  if (!slot->is_string()) return wrong_type(field, "a string", *slot);
   return std::nullopt;
 }
 
-std::optional<Rejection> check_boolean(std::string_view field, const rapidjson::Value*& slot) {
+std::optional<Rejection> check_boolean(std::string_view field, Slot& slot) {
   if (is_absent(slot)) {
-    slot = nullptr;
+    slot.reset();
     return std::nullopt;
   }
-  if (!slot->IsBool()) return wrong_type(field, "a boolean", *slot);
+  if (!slot->is_bool()) return wrong_type(field, "a boolean", *slot);
   return std::nullopt;
 }
 
-std::optional<Rejection> check_string_array(std::string_view field, const rapidjson::Value*& slot) {
+std::optional<Rejection> check_string_array(std::string_view field, Slot& slot) {
   if (is_absent(slot)) {
-    slot = nullptr;
+    slot.reset();
     return std::nullopt;
   }
-  if (!slot->IsArray()) return wrong_type(field, "an array of strings", *slot);
-  for (const rapidjson::Value& element : slot->GetArray()) {
-    if (!element.IsString()) {
+  if (!slot->is_array()) return wrong_type(field, "an array of strings", *slot);
+  for (const Json element : array_of(*slot)) {
+    if (!element.is_string()) {
       std::string message = field_prefix(field);
       message.append("must be an array of strings, got an array with a ")
           .append(json_type_name(element))
@@ -131,16 +130,15 @@ std::optional<Rejection> check_string_array(std::string_view field, const rapidj
   return std::nullopt;
 }
 
-std::optional<Rejection> check_string_or_string_array(std::string_view field,
-                                                      const rapidjson::Value*& slot) {
-  if (slot != nullptr && slot->IsString()) return std::nullopt;
-  if (slot != nullptr && !slot->IsNull() && !slot->IsArray()) {
+std::optional<Rejection> check_string_or_string_array(std::string_view field, Slot& slot) {
+  if (slot && slot->is_string()) return std::nullopt;
+  if (slot && !slot->is_null() && !slot->is_array()) {
     return wrong_type(field, "a string or an array of strings", *slot);
   }
   return check_string_array(field, slot);
 }
 
-bool is_ip_address(const rapidjson::Value& v) {
+bool is_ip_address(const Json& v) {
   // inet_pton wants a C string; the longest textual IPv6 address (with an embedded IPv4 tail)
   // has 45 characters, so anything longer is not one.
   char text[INET6_ADDRSTRLEN];

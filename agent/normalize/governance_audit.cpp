@@ -6,8 +6,6 @@
 namespace auditrelay::normalize {
 namespace {
 
-using rapidjson::Value;
-
 enum Field : size_t {
   kId,
   kTimestamp,
@@ -37,7 +35,7 @@ constexpr std::array<Field, 7> kOptionalStrings = {kOrgId,      kApiKeyId,  kReq
 constexpr int kMinPolicySlot = 1;
 constexpr int kMaxPolicySlot = 12;
 
-using Slots = std::array<const Value*, kFieldCount>;
+using Slots = std::array<Slot, kFieldCount>;
 
 struct Decision {
   std::string_view name;         // policy.decision, event.action
@@ -47,13 +45,13 @@ constexpr Decision kBlock{"block", "BLOCK"};
 constexpr Decision kWarn{"warn", "WARN"};
 constexpr Decision kAllow{"allow", "ALLOW"};
 
-std::optional<Rejection> check_required_string(Field field, const Value*& slot) {
+std::optional<Rejection> check_required_string(Field field, Slot& slot) {
   if (auto rejection = check_string(kNames[field], slot)) return rejection;
-  if (slot == nullptr) return missing_field(kNames[field]);
+  if (!slot) return missing_field(kNames[field]);
   return std::nullopt;
 }
 
-std::optional<Rejection> check_enforcement(const Value*& slot) {
+std::optional<Rejection> check_enforcement(Slot& slot) {
   if (auto rejection = check_required_string(kEnforcement, slot)) return rejection;
   const std::string_view value = string_of(*slot);
   if (value == "hard_block" || value == "soft_block" || value == "warn") return std::nullopt;
@@ -61,13 +59,17 @@ std::optional<Rejection> check_enforcement(const Value*& slot) {
                        "must be one of hard_block, soft_block, warn, got " + quoted(value));
 }
 
-std::optional<Rejection> check_policy_slot(const Value*& slot) {
-  if (slot == nullptr || slot->IsNull()) {
-    slot = nullptr;
+std::optional<Rejection> check_policy_slot(Slot& slot) {
+  if (!slot || slot->is_null()) {
+    slot.reset();
     return std::nullopt;
   }
-  if (!slot->IsInt64() && !slot->IsUint64()) return wrong_type("policySlot", "an integer", *slot);
-  if (!slot->IsInt() || slot->GetInt() < kMinPolicySlot || slot->GetInt() > kMaxPolicySlot) {
+  const simdjson::dom::element_type type = slot->type();
+  if (type != simdjson::dom::element_type::INT64 && type != simdjson::dom::element_type::UINT64) {
+    return wrong_type("policySlot", "an integer", *slot);
+  }
+  int64_t value = 0;
+  if (slot->get_int64().get(value) || value < kMinPolicySlot || value > kMaxPolicySlot) {
     return invalid_value("policySlot", "must be between 1 and 12");
   }
   return std::nullopt;
@@ -77,9 +79,9 @@ std::optional<Rejection> check_fields(Slots& slots) {
   for (Field field : kRequiredStrings) {
     if (auto rejection = check_required_string(field, slots[field])) return rejection;
   }
-  if (slots[kId]->GetStringLength() == 0) return invalid_value("id", "must not be empty");
+  if (string_of(*slots[kId]).empty()) return invalid_value("id", "must not be empty");
   if (auto rejection = check_boolean("allowed", slots[kAllowed])) return rejection;
-  if (slots[kAllowed] == nullptr) return missing_field("allowed");
+  if (!slots[kAllowed]) return missing_field("allowed");
   if (auto rejection = check_enforcement(slots[kEnforcement])) return rejection;
   for (Field field : kOptionalStrings) {
     if (auto rejection = check_string(kNames[field], slots[field])) return rejection;
@@ -89,11 +91,11 @@ std::optional<Rejection> check_fields(Slots& slots) {
 }
 
 bool has_violations(const Slots& slots) {
-  return slots[kViolationReasons] != nullptr && !slots[kViolationReasons]->Empty();
+  return slots[kViolationReasons] && array_of(*slots[kViolationReasons]).size() > 0;
 }
 
 Decision decide(const Slots& slots) {
-  if (!slots[kAllowed]->GetBool()) return kBlock;
+  if (!slots[kAllowed]->get_bool().value_unsafe()) return kBlock;
   return has_violations(slots) ? kWarn : kAllow;
 }
 
@@ -107,7 +109,7 @@ void write_event(JsonWriter& w, const Slots& slots, const Decision& decision, Re
   if (has_violations(slots)) {
     std::string& reason = ctx.scratch.reason;
     reason.clear();
-    for (const Value& violation : slots[kViolationReasons]->GetArray()) {
+    for (const Json violation : array_of(*slots[kViolationReasons])) {
       if (!reason.empty()) reason.append("; ");
       reason.append(string_of(violation));
     }
@@ -119,7 +121,7 @@ void write_event(JsonWriter& w, const Slots& slots, const Decision& decision, Re
 
 // {"<outer>": {"<inner>": value}}, for the ECS fields that are one string deep in a field set.
 void write_nested(JsonWriter& w, std::string_view outer, std::string_view inner,
-                  const Value& value) {
+                  const Json& value) {
   write_key(w, outer);
   w.StartObject();
   write_member(w, inner, value);
@@ -148,23 +150,22 @@ void write_ecs_extras(JsonWriter& w, const Slots& slots, bool ip_valid) {
 }
 
 // policy.<name> = slots[field] when present.
-void write_optional(JsonWriter& w, std::string_view name, const Value* value) {
-  if (value != nullptr) write_member(w, name, *value);
+void write_optional(JsonWriter& w, std::string_view name, const Slot& value) {
+  if (value) write_member(w, name, *value);
 }
 
-void write_unmapped(JsonWriter& w, const std::vector<const Member*>& unmapped,
-                    const Value* bad_ip) {
-  if (unmapped.empty() && bad_ip == nullptr) return;
+void write_unmapped(JsonWriter& w, const std::vector<Member>& unmapped, const Slot& bad_ip) {
+  if (unmapped.empty() && !bad_ip) return;
   write_key(w, "unmapped");
   w.StartObject();
-  for (const Member* member : unmapped)
-    write_member(w, string_of(member->name), member->value);
-  if (bad_ip != nullptr) write_member(w, kNames[kIpAddress], *bad_ip);
+  for (const Member& member : unmapped)
+    write_member(w, member.key, member.value);
+  if (bad_ip) write_member(w, kNames[kIpAddress], *bad_ip);
   w.EndObject();
 }
 
 void write_policy(JsonWriter& w, const Slots& slots, const Decision& decision, bool ip_valid,
-                  const std::vector<const Member*>& unmapped) {
+                  const std::vector<Member>& unmapped) {
   write_key(w, "policy");
   w.StartObject();
   write_member(w, "policy_id", *slots[kPolicyId]);
@@ -183,15 +184,15 @@ void write_policy(JsonWriter& w, const Slots& slots, const Decision& decision, b
   write_optional(w, "org_id", slots[kOrgId]);
   write_optional(w, "api_key_id", slots[kApiKeyId]);
   write_member(w, "created_at", *slots[kTimestamp]);
-  write_unmapped(w, unmapped, ip_valid ? nullptr : slots[kIpAddress]);
+  write_unmapped(w, unmapped, ip_valid ? Slot() : slots[kIpAddress]);
   w.EndObject();
 }
 
 }  // namespace
 
-std::optional<Rejection> normalize_governance_audit(const Value& record, RecordContext& ctx) {
+std::optional<Rejection> normalize_governance_audit(const Json& record, RecordContext& ctx) {
   Slots slots;
-  std::vector<const Member*>& unmapped = ctx.scratch.unmapped;
+  std::vector<Member>& unmapped = ctx.scratch.unmapped;
   if (auto rejection = collect_fields(record, kNames, slots, unmapped)) return rejection;
   if (auto rejection = check_fields(slots)) return rejection;
   const std::optional<UtcTimestamp> timestamp = normalize_timestamp(string_of(*slots[kTimestamp]));
@@ -202,7 +203,7 @@ std::optional<Rejection> normalize_governance_audit(const Value& record, RecordC
   const Decision decision = decide(slots);
   // source.ip is typed `ip` in ECS: a value that is not an address would fail the whole
   // document at index time, so it is kept in the flattened policy.unmapped instead.
-  const bool ip_valid = slots[kIpAddress] != nullptr && is_ip_address(*slots[kIpAddress]);
+  const bool ip_valid = slots[kIpAddress] && is_ip_address(*slots[kIpAddress]);
 
   JsonWriter& w = ctx.writer;
   w.StartObject();

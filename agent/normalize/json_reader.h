@@ -1,50 +1,47 @@
-// Parses one record into a DOM that is reused from record to record: an in-situ parse of a
-// copied buffer into pool-allocated values, so a typical record costs no heap allocation.
+// Parses one record with simdjson's DOM parser (SIMD, picked at run time for the CPU), reused
+// from record to record so that a typical record costs no heap allocation. A record simdjson
+// refuses is parsed again by rapidjson only to say why (its messages name the offset).
 #pragma once
 
-#include <rapidjson/document.h>
+#include <simdjson.h>
 
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "agent/normalize/normalizer.h"
-#include "agent/normalize/record_reader.h"
 
 namespace auditrelay::normalize {
 
+// Beyond this NormalizeOptions::max_depth is clamped: it also bounds the recursion of the
+// writer that copies values to the output.
+inline constexpr unsigned kDepthCeiling = 1024;
+
 class JsonReader {
  public:
-  JsonReader();
+  JsonReader() = default;
   JsonReader(const JsonReader&) = delete;
   JsonReader& operator=(const JsonReader&) = delete;
 
-  // Parses `raw`. On success root() is the record until the next call; strings in it point
-  // into this reader's copy of `raw`, not into `raw`.
+  // Parses `raw`, refusing nesting deeper than `max_depth` objects and arrays. On success
+  // root() is the record until the next call; its strings point into this reader.
   std::optional<Rejection> parse(std::string_view raw, unsigned max_depth);
-  const rapidjson::Value& root() const { return document_; }
+  simdjson::dom::element root() const { return root_; }
 
  private:
-  using Document = rapidjson::GenericDocument<rapidjson::UTF8<>, rapidjson::MemoryPoolAllocator<>,
-                                              rapidjson::MemoryPoolAllocator<>>;
-  static constexpr size_t kPoolBytes = 16 * 1024;
-  static constexpr size_t kRetainedInputBytes = 4 * 1024 * 1024;
+  // Above this the parser's buffers are given back after the record, so one huge record does
+  // not pin its memory.
+  static constexpr size_t kRetainedBytes = 4 * 1024 * 1024;
+  static constexpr size_t kInitialCapacity = 64 * 1024;
 
-  void reset();
-  Rejection parse_error(bool too_deep, unsigned max_depth) const;
+  std::optional<Rejection> prepare(size_t size, unsigned depth);
 
-  // The pools start in these buffers and only fall back to malloc for big records; Clear()
-  // frees those extra chunks again, so one huge record does not pin its memory.
-  alignas(16) char values_buffer_[kPoolBytes];
-  alignas(16) char stack_buffer_[kPoolBytes];
-  rapidjson::MemoryPoolAllocator<> values_;
-  // The document's build stack gets its own pool: rapidjson frees that stack after every parse,
-  // which with the default allocator would be a malloc/free pair per record.
-  rapidjson::MemoryPoolAllocator<> stack_;
-  Document document_;
-  RecordReader reader_;  // kept: its state stack survives between records
-  rapidjson::ParseResult result_;
-  std::string input_;  // copy of the record + kScanPadding NULs, parsed in situ
+  simdjson::dom::parser parser_;  // allocated on first use, by prepare()
+  std::string input_;             // the record + SIMDJSON_PADDING bytes simdjson may read
+  simdjson::dom::element root_;
 };
+
+// Why `raw`, which simdjson refused with `code`, is not an acceptable record.
+Rejection explain_rejection(std::string_view raw, unsigned depth, simdjson::error_code code);
 
 }  // namespace auditrelay::normalize

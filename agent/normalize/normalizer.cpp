@@ -8,8 +8,8 @@
 namespace auditrelay {
 namespace {
 
+using normalize::Json;
 using normalize::RecordContext;
-using rapidjson::Value;
 
 constexpr std::array<std::string_view, 3> kSchemaNames = {"auto", "policy_gateway",
                                                           "governance_audit"};
@@ -19,7 +19,7 @@ constexpr std::array<std::string_view, kRejectReasonCount> kReasonNames = {
     "wrong_type",   "invalid_value", "invalid_timestamp",
 };
 
-using SchemaNormalizer = std::optional<Rejection> (*)(const Value&, RecordContext&);
+using SchemaNormalizer = std::optional<Rejection> (*)(const Json&, RecordContext&);
 
 // The members that tell the schemas apart, found in one pass over the record.
 struct SchemaMarkers {
@@ -31,22 +31,22 @@ struct SchemaMarkers {
   bool policy_object = false;
 };
 
-SchemaMarkers find_markers(const Value& record) {
+SchemaMarkers find_markers(const Json& record) {
   SchemaMarkers m;
-  for (const auto& member : record.GetObject()) {
-    const std::string_view key = normalize::string_of(member.name);
+  for (const normalize::Member member : normalize::object_of(record)) {
+    const std::string_view key = member.key;
     m.policy_id_camel |= key == "policyId";
     m.allowed |= key == "allowed";
     m.policy_id |= key == "policy_id";
     m.decision |= key == "decision";
-    m.data_stream_object |= key == "data_stream" && member.value.IsObject();
-    m.policy_object |= key == "policy" && member.value.IsObject();
+    m.data_stream_object |= key == "data_stream" && member.value.is_object();
+    m.policy_object |= key == "policy" && member.value.is_object();
   }
   return m;
 }
 
 // MAPPING.md §3, in its order of precedence.
-SchemaNormalizer pick(const Value& record, Schema schema) {
+SchemaNormalizer pick(const Json& record, Schema schema) {
   switch (schema) {
     case Schema::kPolicyGateway:
       return normalize::normalize_policy_gateway;
@@ -62,7 +62,7 @@ SchemaNormalizer pick(const Value& record, Schema schema) {
   return nullptr;
 }
 
-Rejection not_an_object(const Value& root) {
+Rejection not_an_object(const Json& root) {
   return {RejectReason::kNotAnObject,
           "record must be a JSON object, got " + std::string(normalize::json_type_name(root))};
 }
@@ -111,8 +111,8 @@ std::optional<Rejection> Normalizer::normalize(std::string_view raw, Schema sche
                                                normalize::EventType* event_type) {
   State& s = *state_;
   if (auto rejection = s.reader.parse(raw, options_.max_depth)) return rejection;
-  const Value& record = s.reader.root();
-  if (!record.IsObject()) return not_an_object(record);
+  const Json record = s.reader.root();
+  if (!record.is_object()) return not_an_object(record);
   const SchemaNormalizer normalizer = pick(record, schema);
   if (normalizer == nullptr) {
     return Rejection{RejectReason::kUnknownSchema,

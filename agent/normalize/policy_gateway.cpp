@@ -6,8 +6,6 @@
 namespace auditrelay::normalize {
 namespace {
 
-using rapidjson::Value;
-
 enum class Kind { kString, kBoolean, kStringArray, kStringOrStringArray };
 
 struct PolicyField {
@@ -62,9 +60,9 @@ constexpr std::array<std::string_view, kFieldCount> kNames = [] {
 
 constexpr std::array<Field, 3> kRequired = {kPolicyId, kDecision, kCreatedAt};
 
-using Slots = std::array<const Value*, kFieldCount>;
+using Slots = std::array<Slot, kFieldCount>;
 
-std::optional<Rejection> check_field(const PolicyField& field, const Value*& slot) {
+std::optional<Rejection> check_field(const PolicyField& field, Slot& slot) {
   switch (field.kind) {
     case Kind::kString:
       return check_string(field.name, slot);
@@ -83,30 +81,31 @@ std::optional<Rejection> check_fields(Slots& slots) {
     if (auto rejection = check_field(kFields[i], slots[i])) return rejection;
   }
   for (Field field : kRequired) {
-    if (slots[field] == nullptr) return missing_field(kFields[field].name);
+    if (!slots[field]) return missing_field(kFields[field].name);
   }
   return std::nullopt;
 }
 
 // `id`, else `event_id`, when a non-empty string: the producer's own id. Both also stay in
 // policy.unmapped, as every field outside the policy list does.
-std::string_view own_id(const std::vector<const Member*>& unmapped) {
+std::string_view own_id(const std::vector<Member>& unmapped) {
   std::string_view event_id;
-  for (const Member* member : unmapped) {
-    if (!member->value.IsString() || member->value.GetStringLength() == 0) continue;
-    const std::string_view key = string_of(member->name);
-    if (key == "id") return string_of(member->value);
-    if (key == "event_id" && event_id.empty()) event_id = string_of(member->value);
+  for (const Member& member : unmapped) {
+    if (!member.value.is_string()) continue;
+    const std::string_view value = string_of(member.value);
+    if (value.empty()) continue;
+    if (member.key == "id") return value;
+    if (member.key == "event_id" && event_id.empty()) event_id = value;
   }
   return event_id;
 }
 
 void write_event(JsonWriter& w, const Slots& slots, RecordContext& ctx) {
-  const Value* decision = slots[kEffectiveDecision] ? slots[kEffectiveDecision] : slots[kDecision];
+  const Json& decision = slots[kEffectiveDecision] ? *slots[kEffectiveDecision] : *slots[kDecision];
   write_key(w, "event");
   w.StartObject();
   write_event_head(w, ctx.constants);
-  ctx.event_type = classify_decision(string_of(*decision));
+  ctx.event_type = classify_decision(string_of(decision));
   write_event_type(w, ctx.event_type);
   write_member(w, "action", *slots[kDecision]);
   if (slots[kReasonCode]) write_member(w, "reason", *slots[kReasonCode]);
@@ -133,13 +132,13 @@ void write_ecs_extras(JsonWriter& w, const Slots& slots) {
   }
 }
 
-void write_policy(JsonWriter& w, const Slots& slots, const std::vector<const Member*>& unmapped) {
+void write_policy(JsonWriter& w, const Slots& slots, const std::vector<Member>& unmapped) {
   write_key(w, "policy");
   w.StartObject();
   for (size_t i = 0; i < kFieldCount; ++i) {
-    if (slots[i] == nullptr) continue;
+    if (!slots[i]) continue;
     write_key(w, kFields[i].name);
-    if (i == kDataClassification && slots[i]->IsString()) {
+    if (i == kDataClassification && slots[i]->is_string()) {
       w.StartArray();  // a single tag is written as a one-element array
       write_value(w, *slots[i]);
       w.EndArray();
@@ -150,8 +149,8 @@ void write_policy(JsonWriter& w, const Slots& slots, const std::vector<const Mem
   if (!unmapped.empty()) {
     write_key(w, "unmapped");
     w.StartObject();
-    for (const Member* member : unmapped)
-      write_member(w, string_of(member->name), member->value);
+    for (const Member& member : unmapped)
+      write_member(w, member.key, member.value);
     w.EndObject();
   }
   w.EndObject();
@@ -159,9 +158,9 @@ void write_policy(JsonWriter& w, const Slots& slots, const std::vector<const Mem
 
 }  // namespace
 
-std::optional<Rejection> normalize_policy_gateway(const Value& record, RecordContext& ctx) {
+std::optional<Rejection> normalize_policy_gateway(const Json& record, RecordContext& ctx) {
   Slots slots;
-  std::vector<const Member*>& unmapped = ctx.scratch.unmapped;
+  std::vector<Member>& unmapped = ctx.scratch.unmapped;
   if (auto rejection = collect_fields(record, kNames, slots, unmapped)) return rejection;
   if (auto rejection = check_fields(slots)) return rejection;
   const std::optional<UtcTimestamp> timestamp = normalize_timestamp(string_of(*slots[kCreatedAt]));

@@ -1,8 +1,6 @@
 // What a schema normalizer gets for one record and what it hands back, so the three of them
-// share one signature: std::optional<Rejection> f(const rapidjson::Value&, RecordContext&).
+// share one signature: std::optional<Rejection> f(const Json&, RecordContext&).
 #pragma once
-
-#include <rapidjson/document.h>
 
 #include <string>
 #include <string_view>
@@ -21,7 +19,7 @@ struct Scratch {
   RecordId derived_id;
   std::string index;   // a pass-through document's own data stream name
   std::string reason;  // governance_audit's joined violation reasons
-  std::vector<const Member*> unmapped;
+  std::vector<Member> unmapped;
 };
 
 struct RecordContext {
@@ -45,12 +43,10 @@ struct RecordContext {
   }
 };
 
-std::optional<Rejection> normalize_policy_gateway(const rapidjson::Value& record,
-                                                  RecordContext& ctx);
-std::optional<Rejection> normalize_governance_audit(const rapidjson::Value& record,
-                                                    RecordContext& ctx);
+std::optional<Rejection> normalize_policy_gateway(const Json& record, RecordContext& ctx);
+std::optional<Rejection> normalize_governance_audit(const Json& record, RecordContext& ctx);
 // An already-normalized event (MAPPING.md §3), shipped as it is but for a missing
 // @timestamp or event.id.
-std::optional<Rejection> normalize_passthrough(const rapidjson::Value& record, RecordContext& ctx);
+std::optional<Rejection> normalize_passthrough(const Json& record, RecordContext& ctx);
 
 }  // namespace auditrelay::normalize
