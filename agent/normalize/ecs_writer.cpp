@@ -13,8 +13,8 @@ std::string render(Render&& render_into) {
   return {buffer.GetString(), buffer.GetSize()};
 }
 
-void write_raw(JsonWriter& w, const std::string& json, rapidjson::Type type) {
-  w.PlainRawValue(json, type);
+void write_raw(JsonWriter& w, const std::string& json) {
+  w.RawValue(json);
 }
 
 }  // namespace
@@ -38,14 +38,14 @@ void write_document_head(JsonWriter& w, const UtcTimestamp& timestamp,
                          const ConstantFields& constants) {
   write_member(w, "@timestamp", timestamp.view());
   write_key(w, "data_stream");
-  write_raw(w, constants.data_stream, rapidjson::kObjectType);
+  write_raw(w, constants.data_stream);
   write_key(w, "service");
-  write_raw(w, constants.service, rapidjson::kObjectType);
+  write_raw(w, constants.service);
 }
 
 void write_event_head(JsonWriter& w, const ConstantFields& constants) {
   write_key(w, "dataset");
-  write_raw(w, constants.dataset, rapidjson::kStringType);
+  write_raw(w, constants.dataset);
   write_member(w, "kind", "event");
   write_key(w, "category");
   w.StartArray();

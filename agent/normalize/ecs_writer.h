@@ -1,12 +1,12 @@
-// Writing the output document straight to a byte buffer with rapidjson::Writer (no output
-// DOM), plus the parts every schema shares: @timestamp, data_stream, service and the fixed
-// event fields.
+// Writing the output document straight to a byte buffer (no output DOM), plus the parts every
+// schema shares: @timestamp, data_stream, service and the fixed event fields.
 #pragma once
 
 #include <rapidjson/writer.h>
 #include <simdjson.h>
 
 #include <cassert>
+#include <charconv>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -20,28 +20,96 @@
 
 namespace auditrelay::normalize {
 
-// rapidjson's Writer, plus two ways to write text that needs no escaping with one memcpy
-// instead of rapidjson's byte-by-byte loops. The separators (',' / ':') are placed by the
-// writer's own Prefix(), as PrettyWriter does, so its state stays right.
-class JsonWriter : public rapidjson::Writer<OutputBuffer> {
+// Writes one JSON document straight into a byte buffer. The normalizers write well-formed
+// documents by construction, so, unlike rapidjson's Writer, it keeps no stack of levels: one
+// flag says whether the next key or value needs a comma. Method names follow rapidjson's
+// Writer. Strings that need an escape, and doubles, are written by rapidjson itself.
+class JsonWriter {
  public:
-  using rapidjson::Writer<OutputBuffer>::Writer;
+  explicit JsonWriter(OutputBuffer& out) : out_(&out) {}
 
-  // A string (or key) known to hold no byte that JSON escapes.
+  void Reset(OutputBuffer& out) {
+    out_ = &out;
+    comma_ = false;
+  }
+
+  void StartObject() { open('{'); }
+  void EndObject() { close('}'); }
+  void StartArray() { open('['); }
+  void EndArray() { close(']'); }
+
+  // A key, or a string value, known to hold no byte that JSON escapes.
+  void PlainKey(std::string_view key) {
+    char* p = plain(key);
+    *p++ = ':';
+    pop_unused(p);
+    comma_ = false;
+  }
   void PlainString(std::string_view s) {
-    Prefix(rapidjson::kStringType);
-    char* p = os_->Push(s.size() + 2);
-    p[0] = '"';
-    std::memcpy(p + 1, s.data(), s.size());
-    p[s.size() + 1] = '"';
-    EndValue(true);
+    pop_unused(plain(s));
+    comma_ = true;
   }
-  // Pre-rendered, valid JSON text of one value of `type`.
-  void PlainRawValue(std::string_view json, rapidjson::Type type) {
-    Prefix(type);
-    std::memcpy(os_->Push(json.size()), json.data(), json.size());
-    EndValue(true);
+  // A key (is_key) or string value that needs escaping, as rapidjson escapes it.
+  void EscapedString(std::string_view s, bool is_key) {
+    if (comma_) *push(1) = ',';
+    rapidjson::Writer<OutputBuffer>(*out_).String(s.data(),
+                                                  static_cast<rapidjson::SizeType>(s.size()));
+    if (is_key) *push(1) = ':';
+    comma_ = !is_key;
   }
+  // Pre-rendered, valid JSON text of one value.
+  void RawValue(std::string_view json) {
+    char* p = push(json.size() + 1);
+    if (comma_) *p++ = ',';
+    std::memcpy(p, json.data(), json.size());
+    pop_unused(p + json.size());
+    comma_ = true;
+  }
+  void Bool(bool b) { RawValue(b ? std::string_view("true") : std::string_view("false")); }
+  void Null() { RawValue("null"); }
+  template <typename Int>
+  void Integer(Int i) {
+    char text[24];
+    RawValue({text, static_cast<size_t>(std::to_chars(text, text + sizeof text, i).ptr - text)});
+  }
+  void Double(double d) {
+    if (comma_) *push(1) = ',';
+    rapidjson::Writer<OutputBuffer>(*out_).Double(d);  // shortest form that reads back exactly
+    comma_ = true;
+  }
+
+ private:
+  // Room for n bytes at the end; pop_unused() gives back what was not written.
+  char* push(size_t n) {
+    char* p = out_->Push(n);
+    top_ = p + n;
+    return p;
+  }
+  void pop_unused(const char* end) { out_->Pop(static_cast<size_t>(top_ - end)); }
+  // Writes the separator and `s` in quotes, with room for one more byte; returns the end.
+  char* plain(std::string_view s) {
+    char* p = push(s.size() + 4);
+    if (comma_) *p++ = ',';
+    *p++ = '"';
+    std::memcpy(p, s.data(), s.size());
+    p[s.size()] = '"';
+    return p + s.size() + 1;
+  }
+  void open(char bracket) {
+    char* p = push(2);
+    if (comma_) *p++ = ',';
+    *p++ = bracket;
+    pop_unused(p);
+    comma_ = false;
+  }
+  void close(char bracket) {
+    *push(1) = bracket;
+    comma_ = true;
+  }
+
+  OutputBuffer* out_;
+  char* top_ = nullptr;  // the end of the last push()
+  bool comma_ = false;
 };
 
 // True when `s` holds a byte JSON requires escaped: '"', '\\' or a control byte. Eight bytes
@@ -73,15 +141,18 @@ inline bool needs_json_escape(std::string_view s) {
 // escape and take the one-copy path.
 inline void write_string(JsonWriter& w, std::string_view s) {
   if (needs_json_escape(s)) {
-    w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+    w.EscapedString(s, false);
   } else {
     w.PlainString(s);
   }
 }
 
-// A key is written like a string (rapidjson's Key() is String()).
 inline void write_key(JsonWriter& w, std::string_view key) {
-  write_string(w, key);
+  if (needs_json_escape(key)) {
+    w.EscapedString(key, true);
+  } else {
+    w.PlainKey(key);
+  }
 }
 
 // String literals of this code (keys like "event", values like "allowed") never need an
@@ -93,7 +164,8 @@ inline void write_string(JsonWriter& w, const char (&literal)[N]) {
 }
 template <size_t N>
 inline void write_key(JsonWriter& w, const char (&literal)[N]) {
-  write_string(w, literal);
+  assert(!needs_json_escape({literal, N - 1}));
+  w.PlainKey({literal, N - 1});
 }
 
 inline void write_member(JsonWriter& w, std::string_view key, std::string_view value) {
@@ -137,10 +209,10 @@ inline void write_value(JsonWriter& w, const simdjson::dom::element& value) {
       return;
     }
     case Type::INT64:
-      w.Int64(value.get_int64().value_unsafe());
+      w.Integer(value.get_int64().value_unsafe());
       return;
     case Type::UINT64:
-      w.Uint64(value.get_uint64().value_unsafe());
+      w.Integer(value.get_uint64().value_unsafe());
       return;
     case Type::DOUBLE:
       w.Double(value.get_double().value_unsafe());

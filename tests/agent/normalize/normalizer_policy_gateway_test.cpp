@@ -1,5 +1,7 @@
 // MAPPING.md §1, row by row, for schema policy_gateway.
 #include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include <string>
 #include <utility>
@@ -245,6 +247,24 @@ TEST_CASE("policy.unmapped holds every other field verbatim, and is left out whe
   REQUIRE(has(n, "policy.unmapped.n"));
   CHECK(at(n.doc, "policy.unmapped.n")->IsNull());
   CHECK_FALSE(has(run(record(), kSchema), "policy.unmapped"));
+}
+
+TEST_CASE("policy.unmapped values are written exactly as rapidjson writes them") {
+  // Every JSON type, the integer extremes, doubles, escapes in keys and strings, nesting.
+  const std::string values =
+      R"({"i":-9223372036854775808,"u":18446744073709551615,"z":0,"d":-0.5,"e":1E2,)"
+      R"("g":1.7976931348623157e308,"t":true,"f":false,"n":null,"s":"a\"b\\c\u0001\u00e9",)"
+      R"("k\"ey":{"nested":[[],{},[1,[2,{"x":"y"}]]]},"empty":"","arr":[true,null,-1,2.25]})";
+  rapidjson::Document input;
+  input.Parse(values.c_str(), values.size());
+  REQUIRE_FALSE(input.HasParseError());
+  rapidjson::StringBuffer expected;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(expected);
+  input.Accept(writer);
+  const Normalized n = run(record("," + values.substr(1, values.size() - 2)), kSchema);
+  REQUIRE(n.ok());
+  const std::string written = "\"unmapped\":" + std::string(expected.GetString()) + "}}";
+  CHECK(n.json.substr(n.json.size() - written.size()) == written);
 }
 
 TEST_CASE("a null optional field is absent everywhere") {
