@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -94,7 +95,9 @@ class FrameCodec {
  private:
   ZSTD_CCtx_s* cctx_;
   ZSTD_DCtx_s* dctx_;
-  std::string raw_;  // reused scratch for the uncompressed payload
+  std::string raw_;                     // reused scratch for the uncompressed payload
+  std::unique_ptr<char[]> compressed_;  // reused scratch for the compressed payload
+  size_t compressed_capacity_ = 0;
 };
 
 }  // namespace auditrelay::buffer
