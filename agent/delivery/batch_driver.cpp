@@ -32,6 +32,8 @@ namespace {
 
 // The least time between two saves of the cursor.
 constexpr uint64_t kCommitIntervalMs = 100;
+// Requests whose documents hold at most this many bytes are encoded on the loop thread.
+constexpr uint64_t kInlineEncodeBytes = 16 * 1024;
 
 std::function<double()> default_random() {
   auto engine = std::make_shared<std::mt19937_64>(std::random_device{}());
@@ -226,28 +228,48 @@ void BatchDriver::on_answered(uint64_t first_seq) {
 }
 
 void BatchDriver::encode_then_send(Batch& b) {
+  Part& part = b.parts.front();
+  uint64_t bytes = 0;
+  for (uint32_t i : part.items)
+    bytes += b.docs[i].json.size();
+  if (bytes <= kInlineEncodeBytes) {
+    // A small request (a webhook's one event) is encoded here: a trip to a worker thread and
+    // back costs more than the encoding, in wake-ups and system calls.
+    auto body = std::make_shared<std::string>();
+    std::string error;
+    try {
+      *body = output_->encode(b.docs, part.items);
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+    encoded(b, std::move(body), error);
+    return;
+  }
   ++jobs_;
   auto body = std::make_shared<std::string>();
-  Part& part = b.parts.front();
   loop::queue_work(
       loop_, [this, &b, &part, body] { *body = output_->encode(b.docs, part.items); },
       [this, first = b.first_seq, body](const std::string& error) {
         --jobs_;
         auto it = in_flight_.find(first);
         if (it == in_flight_.end()) return;
-        Batch& batch = *it->second;
-        if (!error.empty()) {
-          // Our own documents failed to encode: a bug, but one batch must not stop the rest.
-          Clock::time_point now = now_();
-          for (uint32_t i : batch.parts.front().items)
-            reject(batch, i, 0, "encoding_failed", error, now);
-          batch.parts.pop_front();
-        } else {
-          batch.parts.front().body = body;
-        }
-        send_next(batch);
-        maybe_finish_drain();
+        encoded(*it->second, body, error);
       });
+}
+
+void BatchDriver::encoded(Batch& batch, std::shared_ptr<std::string> body,
+                          const std::string& error) {
+  if (!error.empty()) {
+    // Our own documents failed to encode: a bug, but one batch must not stop the rest.
+    Clock::time_point now = now_();
+    for (uint32_t i : batch.parts.front().items)
+      reject(batch, i, 0, "encoding_failed", error, now);
+    batch.parts.pop_front();
+  } else {
+    batch.parts.front().body = std::move(body);
+  }
+  send_next(batch);
+  maybe_finish_drain();
 }
 
 void BatchDriver::on_outcome(uint64_t first_seq, Outcome o) {

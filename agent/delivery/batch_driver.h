@@ -73,6 +73,8 @@ class BatchDriver : public OutputRunner {
   void dispatch(std::unique_ptr<Batch> batch);
   void send_next(Batch& batch);
   void encode_then_send(Batch& batch);
+  // The front part of `batch` is encoded (into `body`, or failed with `error`): send it.
+  void encoded(Batch& batch, std::shared_ptr<std::string> body, const std::string& error);
   void on_answered(uint64_t first_seq);
   void on_outcome(uint64_t first_seq, Outcome outcome);
   void reject(Batch& batch, uint32_t item, int status, std::string_view type,
