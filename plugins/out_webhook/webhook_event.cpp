@@ -1,7 +1,7 @@
 #include "plugins/out_webhook/webhook_event.h"
 
-#include <rapidjson/document.h>
 #include <rapidjson/writer.h>
+#include <simdjson.h>
 
 #include <array>
 #include <cstddef>
@@ -9,8 +9,7 @@
 namespace auditrelay::webhook {
 namespace {
 
-using Pool = rapidjson::MemoryPoolAllocator<>;
-using PooledDocument = rapidjson::GenericDocument<rapidjson::UTF8<>, Pool, Pool>;
+using Json = simdjson::dom::element;
 
 constexpr std::array<std::string_view, kEventTypeCount> kNames{
     "governance.request.blocked",
@@ -19,30 +18,18 @@ constexpr std::array<std::string_view, kEventTypeCount> kNames{
     "governance.request.allowed",
 };
 
-// A document parsed in place in a copy of its text (strings point into the copy, nothing else
-// is copied), with the DOM and the parser's stack in an arena inside this object: a document
-// of usual size costs one allocation, the copy. Larger ones spill into the pool's own chunks.
-class ParsedDocument {
- public:
-  explicit ParsedDocument(std::string_view json) : copy_(json) {
-    doc_.ParseInsitu(copy_.data());
-    // In place, parsing stops at a NUL byte, which no valid document holds.
-    valid_ = !doc_.HasParseError() && doc_.IsObject() && json.find('\0') == std::string_view::npos;
+// The root object of `json`, parsed by this thread's simdjson DOM parser (its SIMD code picked
+// at run time for the CPU); valid until the thread's next parse. Every document passes through
+// here (the output's wants()), on the BatchDriver's worker threads.
+std::optional<Json> parse_object(std::string_view json) {
+  thread_local simdjson::dom::parser parser;
+  Json root;
+  // The document is copied into the parser's own padded buffer (realloc_if_needed).
+  if (parser.parse(json.data(), json.size(), true).get(root) || !root.is_object()) {
+    return std::nullopt;
   }
-  ParsedDocument(const ParsedDocument&) = delete;
-  ParsedDocument& operator=(const ParsedDocument&) = delete;
-
-  bool valid() const { return valid_; }
-  const rapidjson::Value& root() const { return doc_; }
-
- private:
-  static constexpr size_t kArenaBytes = 16 * 1024;
-  alignas(std::max_align_t) char arena_[kArenaBytes];
-  std::string copy_;
-  Pool pool_{arena_, kArenaBytes};
-  PooledDocument doc_{&pool_, 1024, &pool_};
-  bool valid_ = false;
-};
+  return root;
+}
 
 // Writes straight into a std::string (rapidjson's StringBuffer would be one more copy).
 struct StringOutput {
@@ -53,24 +40,20 @@ struct StringOutput {
 };
 using Writer = rapidjson::Writer<StringOutput>;
 
-rapidjson::Value name_ref(std::string_view name) {
-  return rapidjson::Value(
-      rapidjson::StringRef(name.data(), static_cast<rapidjson::SizeType>(name.size())));
-}
-
 // The member at `path` ("a.b.c"), as nested objects or as a member whose name holds dots
-// ({"a.b": {"c": 1}}, as a passed-through document may have); null if absent or JSON null.
-const rapidjson::Value* find_path(const rapidjson::Value& object, std::string_view path) {
-  if (!object.IsObject()) return nullptr;
-  if (auto whole = object.FindMember(name_ref(path)); whole != object.MemberEnd()) {
-    return whole->value.IsNull() ? nullptr : &whole->value;
+// ({"a.b": {"c": 1}}, as a passed-through document may have); empty if absent or JSON null.
+std::optional<Json> find_path(const Json& value, std::string_view path) {
+  simdjson::dom::object object;
+  if (value.get_object().get(object)) return std::nullopt;
+  if (Json whole; !object.at_key(path).get(whole)) {
+    return whole.is_null() ? std::nullopt : std::optional<Json>(whole);
   }
   for (size_t dot = path.find('.'); dot != std::string_view::npos; dot = path.find('.', dot + 1)) {
-    auto head = object.FindMember(name_ref(path.substr(0, dot)));
-    if (head == object.MemberEnd()) continue;
-    if (const rapidjson::Value* found = find_path(head->value, path.substr(dot + 1))) return found;
+    Json head;
+    if (object.at_key(path.substr(0, dot)).get(head)) continue;
+    if (std::optional<Json> found = find_path(head, path.substr(dot + 1))) return found;
   }
-  return nullptr;
+  return std::nullopt;
 }
 
 void note(std::string_view value, EventTypeValues& values) {
@@ -80,18 +63,25 @@ void note(std::string_view value, EventTypeValues& values) {
   if (value == "change") values.change = true;
 }
 
-std::optional<EventType> event_type_in(const rapidjson::Value& root) {
-  const rapidjson::Value* type = find_path(root, "event.type");
-  if (type == nullptr) return std::nullopt;
+std::optional<EventType> event_type_in(const Json& root) {
+  const std::optional<Json> type = find_path(root, "event.type");
+  if (!type) return std::nullopt;
   EventTypeValues values;
   // ECS keyword fields may hold one value or an array of them.
-  if (type->IsString()) note({type->GetString(), type->GetStringLength()}, values);
-  if (type->IsArray()) {
-    for (const rapidjson::Value& item : type->GetArray()) {
-      if (item.IsString()) note({item.GetString(), item.GetStringLength()}, values);
+  if (std::string_view text; !type->get_string().get(text)) note(text, values);
+  if (simdjson::dom::array items; !type->get_array().get(items)) {
+    for (const Json item : items) {
+      if (std::string_view text; !item.get_string().get(text)) note(text, values);
     }
   }
   return event_type_from(values);
+}
+
+// Copies `value` as JSON text.
+void write_value(Writer& writer, const Json& value) {
+  const std::string text = simdjson::minify(value);
+  writer.RawValue(text.data(), text.size(),
+                  value.is_string() ? rapidjson::kStringType : rapidjson::kNumberType);
 }
 
 void write_string(Writer& writer, std::string_view text) {
@@ -140,9 +130,9 @@ std::optional<EventType> event_type_from(const EventTypeValues& v) {
 }
 
 std::optional<EventType> event_type_of(std::string_view document) {
-  ParsedDocument doc(document);
-  if (!doc.valid()) return std::nullopt;
-  return event_type_in(doc.root());
+  const std::optional<Json> root = parse_object(document);
+  if (!root) return std::nullopt;
+  return event_type_in(*root);
 }
 
 std::string event_id(std::string_view record_id) {
@@ -152,9 +142,9 @@ std::string event_id(std::string_view record_id) {
 }
 
 bool append_envelope(std::string_view record_id, std::string_view document, std::string& out) {
-  ParsedDocument doc(document);
-  if (!doc.valid()) return false;
-  const rapidjson::Value& root = doc.root();
+  const std::optional<Json> parsed = parse_object(document);
+  if (!parsed) return false;
+  const Json root = *parsed;
   const std::optional<EventType> type = event_type_in(root);
   if (!type) return false;
 
@@ -166,20 +156,19 @@ bool append_envelope(std::string_view record_id, std::string_view document, std:
   write_string(writer, event_id(record_id));
   writer.Key("type");
   write_string(writer, to_string(*type));
-  if (auto ts = root.FindMember("@timestamp"); ts != root.MemberEnd() && !ts->value.IsNull()) {
+  if (Json ts; !root.at_key("@timestamp").get(ts) && !ts.is_null()) {
     writer.Key("timestamp");
-    ts->value.Accept(writer);
+    write_value(writer, ts);
   }
   writer.Key("data");
   writer.StartObject();
   for (const DataField& field : kDataFields) {
-    const rapidjson::Value* value = find_path(root, field.path);
-    if (value == nullptr && field.name == "violations") {
+    std::optional<Json> value = find_path(root, field.path);
+    if (!value && field.name == "violations")
       value = find_path(root, "policy.triggered_categories");
-    }
-    if (value == nullptr) continue;
+    if (!value) continue;
     writer.Key(field.name.data(), static_cast<rapidjson::SizeType>(field.name.size()));
-    value->Accept(writer);
+    write_value(writer, *value);
   }
   writer.EndObject();
   writer.EndObject();
