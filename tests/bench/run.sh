@@ -8,7 +8,8 @@
 # scenario runs over N generated records (default 1,000,000); the table goes to stdout and the
 # results to BUILD_DIR/bench-results.json. Generated data lives in a temporary directory under
 # BUILD_DIR, removed at the end unless --keep. --only runs some scenarios: normalize, tail-file,
-# buffer, tail-elasticsearch, tail-splunk-hec, tail-splunk-hec-ack, http-elasticsearch. Needs bash,
+# buffer, tail-elasticsearch, tail-splunk-hec, tail-splunk-hec-ack, tail-fanout, http-elasticsearch.
+# Needs bash,
 # coreutils and awk only (no python; the fakes listen on 127.0.0.1 and are driven through bash's
 # /dev/tcp; the HTTP input's load comes from tests/bench's auditrelay_bench_http_load).
 set -euo pipefail
@@ -24,7 +25,7 @@ die() {
   exit 1
 }
 
-all_scenarios="normalize tail-file buffer tail-elasticsearch tail-splunk-hec tail-splunk-hec-ack http-elasticsearch"
+all_scenarios="normalize tail-file buffer tail-elasticsearch tail-splunk-hec tail-splunk-hec-ack tail-fanout http-elasticsearch"
 
 # ------------------------------------------------------------------------------------------------
 # Arguments
@@ -83,8 +84,14 @@ if selected http-elasticsearch; then
   [ -x "$http_load" ] || die "$http_load is missing (build the 'auditrelay_bench_http_load' target)"
 fi
 fake_hec=$build_dir/tests/fakes/fake_splunk_hec
-if selected tail-splunk-hec || selected tail-splunk-hec-ack; then
+if selected tail-splunk-hec || selected tail-splunk-hec-ack || selected tail-fanout; then
   [ -x "$fake_hec" ] || die "$fake_hec is missing (build the 'fake_splunk_hec' target)"
+fi
+fake_webhook_js=$build_dir/tests/fakes/fake_webhook/fake_webhook.js
+if selected tail-fanout; then
+  [ -x "$fake_es" ] || die "$fake_es is missing (build the 'fake_elasticsearch' target)"
+  [ -f "$fake_webhook_js" ] || die "$fake_webhook_js is missing (build the 'fake_webhook' target)"
+  command -v node >/dev/null || die "tail-fanout needs node (Node.js) for the fake webhook"
 fi
 
 build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$build_dir/CMakeCache.txt" 2>/dev/null || true)
@@ -182,6 +189,7 @@ measure_finish() {
 
 work=$(mktemp -d "$build_dir/bench-data.XXXXXX")
 fake_pid=""  # the fake (Elasticsearch, Splunk HEC) while a scenario into it runs
+fanout_pids=()  # the fakes of tail-fanout while it runs
 cleanup() {
   if [ -n "$m_timer_pid" ]; then  # an agent measured in the background (http-elasticsearch)
     local child
@@ -195,6 +203,7 @@ cleanup() {
     wait "$fake_pid" 2>/dev/null || true
     fake_pid=""
   fi
+  stop_fanout_fakes
   if [ "$keep" = 1 ]; then
     echo "bench: generated data kept in $work" >&2
   else
@@ -655,6 +664,146 @@ bench_tail_splunk_hec_ack() {
     fake_hec_ack "fake Splunk HEC" "$fake_hec" --token "$hec_token" --ack
 }
 
+# (g2) tail-fanout: the same tail input and buffer, delivered to three outputs at once: the
+# elasticsearch output (fake_elasticsearch), the splunk_hec output (fake_splunk_hec) and a webhook
+# output for blocked requests only (`events: [governance.request.blocked]`, as a SOAR hook is
+# configured; tests/fakes/fake_webhook, Node.js, verifying every signature). Each output reads the
+# buffer on its own. Afterwards fake Elasticsearch must have indexed N documents (201 only), fake
+# HEC stored N events (code 0 only), and the fake webhook received as many verified events as the
+# input has blocked records (event.type "denied" once normalized). The three fakes' CPU is summed
+# for the sink check.
+fanout_names=(es hec webhook)
+declare -A fanout_port fanout_control fanout_label
+
+# stop_fanout_fakes: stops the fakes tail-fanout started, if any.
+stop_fanout_fakes() {
+  local pid
+  for pid in "${fanout_pids[@]}"; do
+    kill -TERM "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  fanout_pids=()
+}
+
+# start_fanout_fake NAME PREFIX LABEL BINARY [ARGS...]: start_fake, remembered under NAME.
+start_fanout_fake() {
+  local name=$1
+  shift
+  start_fake "$@"
+  fanout_pids+=("$fake_pid")
+  fanout_port[$name]=$fake_port fanout_control[$name]=$fake_control_port
+  fanout_label[$name]=$fake_label
+  fake_pid=""  # stopped by stop_fanout_fakes
+}
+
+# fanout_cpu_ticks: the three fakes' CPU ticks so far, summed.
+fanout_cpu_ticks() {
+  local pid sum=0
+  for pid in "${fanout_pids[@]}"; do
+    sum=$((sum + $(proc_cpu_ticks "$pid")))
+  done
+  echo "$sum"
+}
+
+# webhook_check: $expected_webhook verified events, no bad signature, every request answered 200.
+webhook_check() {
+  local delivered bad by_status
+  delivered=$(json_count delivered)
+  bad=$(json_count invalid_signatures)
+  by_status=$(sed -n 's/.*"by_status":{\([^}]*\)}.*/\1/p' <<<"$stats")
+  if [ "$delivered" != "$expected_webhook" ] || [ "${bad:-1}" != 0 ] ||
+    [ "$(json_keys_except 200 "$by_status")" -ne 0 ]; then
+    check_failure="the fake webhook received ${delivered:-?} verified events (expected exactly $expected_webhook, the blocked records), ${bad:-?} with a bad signature, requests by status {$by_status} (expected only \"200\")"
+  fi
+}
+
+bench_tail_fanout() {
+  local title="tail -> buffer -> es + hec + webhook" i dir cfg dead_letter rejected name
+  local stats sink_us agent_us ticks0 ticks1 failure disk extra expected_webhook
+  local run_sink_us=() run_disk=()
+  echo "bench: $title..." >&2
+  # The blocked records, as the normalizer classifies them (event.type "denied"): the webhook's
+  # events are chosen by the normalized document's event.type.
+  expected_webhook=$("$agent" normalize --schema policy_gateway "$pg_file" |
+    grep -c '"event":{[^}]*"type":\["denied"' || true)
+  start_fanout_fake es fanout_es "fake Elasticsearch" "$fake_es"
+  start_fanout_fake hec fanout_hec "fake Splunk HEC" "$fake_hec" --token "$hec_token"
+  start_fanout_fake webhook fanout_webhook "fake webhook" node "$fake_webhook_js"
+  for ((i = 0; i < repeat; i++)); do
+    dir=$work/tail-fanout
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    ln "$pg_file" "$dir/input.jsonl" 2>/dev/null || cp "$pg_file" "$dir/input.jsonl"
+    cfg=$dir/auditrelay.yaml
+    dead_letter=$dir/state/dead_letter.ndjson
+    cat >"$cfg" <<EOF
+service:
+  log_level: warn
+  storage: {path: "$dir/state", sync: batch}
+$hec_service
+pipeline:
+  normalize: {dataset: policy_gateway.audit, namespace: bench}
+  inputs:
+    - type: tail
+      paths: ["$dir/input.jsonl"]
+      read_from_head: true
+      schema: policy_gateway
+  outputs:
+    - name: es
+      type: elasticsearch
+      hosts: ["http://127.0.0.1:${fanout_port[es]}"]
+    - name: hec
+      type: splunk_hec
+      url: "http://127.0.0.1:${fanout_port[hec]}"
+      token: "$hec_token"
+    - name: soar
+      type: webhook
+      url: "http://127.0.0.1:${fanout_port[webhook]}/"
+      events: [governance.request.blocked]
+      secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"]
+EOF
+    for name in "${fanout_names[@]}"; do
+      fake_control_port=${fanout_control[$name]} fake_label=${fanout_label[$name]}
+      fake_http POST /_fake/reset >/dev/null
+    done
+    ticks0=$(fanout_cpu_ticks)
+    measure "$dir/run.out" "$dir/run.err" "$agent" run -c "$cfg" --once
+    ticks1=$(fanout_cpu_ticks)
+    rejected=0
+    [ -f "$dead_letter" ] && rejected=$(wc -l <"$dead_letter")
+    failure=""
+    [ "$m_exit" = 0 ] || failure="auditrelay run -c $cfg --once exited with $m_exit"
+    for name in "${fanout_names[@]}"; do
+      fake_control_port=${fanout_control[$name]} fake_label=${fanout_label[$name]}
+      stats=$(fake_http GET /_fake/stats)
+      echo "$stats" >"$work/fanout_$name.stats"
+      check_failure="" check_extra="" check_note=""
+      "${name}_check"
+      [ -z "$check_failure" ] || failure+="${failure:+; }$name: $check_failure"
+    done
+    if [ -n "$failure" ]; then
+      echo "--- auditrelay run stderr (last 20 lines) ---" >&2
+      tail -n 20 "$dir/run.err" >&2 || true
+      die "$title: $failure; $rejected dead letters (stats in $work/fanout_*.stats; use --keep)"
+    fi
+    sink_cpu_report "$ticks0" "$ticks1"
+    disk=""
+    if [ -n "$m_oublock" ]; then
+      disk=$(awk -v b="$m_oublock" -v n="$records" 'BEGIN { printf "%.1f", b * 512 / n }')
+    fi
+    record_run
+    run_sink_us+=("$sink_us") run_disk+=("$disk")
+  done
+  stop_fanout_fakes
+  pick_median
+  extra="\"sink_cpu_us_per_record\": ${run_sink_us[$r_index]}, \"webhook_events\": $expected_webhook"
+  notes+=("$title: the three fakes together used ${run_sink_us[$r_index]} CPU-µs per document; the webhook got $expected_webhook events (the blocked records)")
+  if [ -n "${run_disk[$r_index]}" ]; then
+    extra+=", \"disk_write_bytes_per_record\": ${run_disk[$r_index]}"
+  fi
+  add_result "$title" "$(stat -c %s "$pg_file")" "$extra"
+}
+
 # (h): http input → disk buffer (zstd, sync: batch) → elasticsearch output → fake_elasticsearch,
 # with `auditrelay run` (not --once: the HTTP input has no end). auditrelay_bench_http_load POSTs
 # the generated records as NDJSON bodies of 500 from 16 keep-alive clients, each body once (again
@@ -804,6 +953,7 @@ selected buffer && bench_buffer
 selected tail-elasticsearch && bench_tail_elasticsearch
 selected tail-splunk-hec && bench_tail_splunk_hec
 selected tail-splunk-hec-ack && bench_tail_splunk_hec_ack
+selected tail-fanout && bench_tail_fanout
 selected http-elasticsearch && bench_http_elasticsearch
 
 # ------------------------------------------------------------------------------------------------
