@@ -1,7 +1,8 @@
 // `auditrelay status`: the running agent's view of itself, from its monitoring server
 // (GET /api/v1/status, see agent/core/monitoring.h), as a table for an operator. The delivery
 // rate behind the drain estimate is how far each output's buffer cursor moved between two
-// fetches `--interval` apart.
+// fetches `--interval` apart (taken when something is behind); an input's rate is how many
+// records it handed in between the same two fetches.
 #include <curl/curl.h>
 #include <rapidjson/document.h>
 
@@ -64,6 +65,15 @@ struct OutputRow {
   uint64_t cursor = 0;
 };
 
+struct InputRow {
+  std::string name;
+  std::string type;
+  uint64_t records = 0;
+  bool paused = false;
+  std::optional<size_t> files;  // inputs that read files
+  uint64_t lag_bytes = 0;       // over its files
+};
+
 struct Status {
   bool ok = false;
   std::vector<std::string> reasons;
@@ -71,6 +81,7 @@ struct Status {
   uint64_t bytes = 0;
   uint64_t records = 0;
   bool full = false;
+  std::optional<std::vector<InputRow>> inputs;  // absent from agents older than the field
   std::vector<OutputRow> outputs;
 };
 
@@ -96,6 +107,21 @@ std::optional<Status> parse_status(const std::string& body) {
     s.bytes = u64(b, "bytes");
     s.records = u64(b, "records");
     s.full = b.HasMember("full") && b["full"].IsBool() && b["full"].GetBool();
+  }
+  if (d.HasMember("inputs") && d["inputs"].IsArray()) {
+    s.inputs.emplace();
+    for (const auto& i : d["inputs"].GetArray()) {
+      if (!i.IsObject()) continue;
+      InputRow row{str(i, "name"), str(i, "type"), u64(i, "records")};
+      row.paused = i.HasMember("paused") && i["paused"].IsBool() && i["paused"].GetBool();
+      if (i.HasMember("files") && i["files"].IsArray()) {
+        row.files = i["files"].Size();
+        for (const auto& f : i["files"].GetArray()) {
+          if (f.IsObject()) row.lag_bytes += u64(f, "lag_bytes");
+        }
+      }
+      s.inputs->push_back(std::move(row));
+    }
   }
   if (d.HasMember("outputs") && d["outputs"].IsArray()) {
     for (const auto& o : d["outputs"].GetArray()) {
@@ -142,6 +168,37 @@ std::vector<std::optional<double>> delivery_rates(const Status& before, const St
   return rates;
 }
 
+std::string per_second(double rate) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.0f/s", rate);
+  return buf;
+}
+
+// Inputs: what each has handed in, and for file inputs how far behind the files it is.
+// `before` is the first fetch when there were two (for the rate), else null.
+void print_inputs(const std::vector<InputRow>& inputs, const Status* before, double seconds) {
+  if (inputs.empty()) {
+    std::cout << "inputs: none\n";
+    return;
+  }
+  std::cout << "inputs:\n";
+  std::vector<std::vector<std::string>> rows{
+      {"INPUT", "TYPE", "RECORDS", "RATE", "PAUSED", "FILES", "LAG"}};
+  for (const InputRow& i : inputs) {
+    std::string rate = "-";
+    if (before != nullptr && before->inputs) {
+      for (const InputRow& earlier : *before->inputs) {
+        if (earlier.name == i.name && i.records >= earlier.records)
+          rate = per_second(static_cast<double>(i.records - earlier.records) / seconds);
+      }
+    }
+    rows.push_back({i.name, i.type, std::to_string(i.records), rate, i.paused ? "yes" : "no",
+                    i.files ? std::to_string(*i.files) : "-",
+                    i.files ? human_bytes(i.lag_bytes) : "-"});
+  }
+  print_table(rows);
+}
+
 }  // namespace
 
 int status_command(const StatusArgs& args) {
@@ -164,17 +221,21 @@ int status_command(const StatusArgs& args) {
 
   // A second look, to see how fast the backlog goes.
   std::vector<std::optional<double>> rates(status->outputs.size());
+  std::optional<Status> first_status;  // kept when there is a second look, for input rates
+  double elapsed = 0;
   const bool backlog = std::any_of(status->outputs.begin(), status->outputs.end(),
                                    [](const OutputRow& o) { return o.backlog > 0; });
-  if (backlog && args.interval_seconds > 0) {
+  const bool lag = status->inputs && std::any_of(status->inputs->begin(), status->inputs->end(),
+                                                 [](const InputRow& i) { return i.lag_bytes > 0; });
+  if ((backlog || lag) && args.interval_seconds > 0) {
     const auto start = std::chrono::steady_clock::now();
     std::this_thread::sleep_for(std::chrono::duration<double>(args.interval_seconds));
     Fetched second = http_get(url);
-    const double elapsed =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (second.error.empty()) {
       if (std::optional<Status> later = parse_status(second.body)) {
         rates = delivery_rates(*status, *later, elapsed);
+        first_status = std::move(status);
         status = std::move(later);
       }
     }
@@ -186,6 +247,8 @@ int status_command(const StatusArgs& args) {
   std::cout << "buffer: " << status->records << " records, " << human_bytes(status->bytes)
             << " on disk (segments: " << status->segments << ")"
             << (status->full ? ", FULL (inputs are held back)" : "") << "\n";
+  if (status->inputs)
+    print_inputs(*status->inputs, first_status ? &*first_status : nullptr, elapsed);
   if (status->outputs.empty()) {
     std::cout << "outputs: none\n";
     return status->ok ? kExitOk : kExitFailure;
@@ -198,9 +261,7 @@ int status_command(const StatusArgs& args) {
     std::string rate = "-";
     std::string drain = o.backlog == 0 ? "caught up" : "-";
     if (rates[i]) {
-      char buf[32];
-      std::snprintf(buf, sizeof buf, "%.0f/s", *rates[i]);
-      rate = buf;
+      rate = per_second(*rates[i]);
       if (o.backlog > 0) {
         drain = *rates[i] > 0
                     ? human_duration(

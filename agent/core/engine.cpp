@@ -180,6 +180,9 @@ void Engine::build() {
     Schema schema = Schema::kAuto;
     parse_schema(ic.common.string("schema"), schema);
     sinks_.push_back(pipeline_->sink_for(ic.name, schema));
+    // The series sink_for() registered: what the pipeline counted for this input.
+    input_records_.push_back(
+        &metrics_.counter("auditrelay_input_records_total", "", {{"input", ic.name}}));
     InputContext ctx;
     ctx.name = ic.name;
     ctx.loop = &loop_;
@@ -292,8 +295,18 @@ void Engine::start_monitoring() {
   const Settings& settings = config_.service.section("http_server");
   if (!settings.has("listen")) return;
   const ListenAddress address = *parse_listen_address(settings.string("listen"));  // validated
-  monitoring_ =
-      std::make_unique<Monitoring>(*health_, metrics_, [this] { return queue_->stats(); });
+  monitoring_ = std::make_unique<Monitoring>(
+      *health_, metrics_, [this] { return queue_->stats(); },
+      [this] {
+        // The monitoring server runs on the loop thread, where Input::status() may be called.
+        std::vector<Monitoring::InputReport> reports;
+        reports.reserve(inputs_.size());
+        for (size_t i = 0; i < inputs_.size(); ++i) {
+          reports.push_back({config_.inputs[i].name, config_.inputs[i].type,
+                             input_records_[i]->value(), inputs_[i]->status()});
+        }
+        return reports;
+      });
   http::Server::Limits limits;
   limits.max_connections = 32;
   limits.max_body_bytes = 64 * 1024;  // only GETs are answered

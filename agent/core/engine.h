@@ -59,6 +59,7 @@ class Engine {
   std::unique_ptr<Pipeline> pipeline_;
   std::vector<std::unique_ptr<RecordSink>> sinks_;
   std::vector<std::unique_ptr<Input>> inputs_;
+  std::vector<const Counter*> input_records_;  // auditrelay_input_records_total, as inputs_
   std::vector<std::unique_ptr<loop::Signal>> signals_;
   std::unique_ptr<loop::Timer> shutdown_timer_;
 

@@ -39,10 +39,46 @@ const char* state_name(Health::Kind kind) {
   return "unknown";
 }
 
+void write_input(JsonWriter& w, const Monitoring::InputReport& input, bool paused) {
+  w.StartObject();
+  w.Key("name");
+  write_string(w, input.name);
+  w.Key("type");
+  write_string(w, input.type);
+  w.Key("records");
+  w.Uint64(input.records);
+  w.Key("paused");
+  w.Bool(paused);
+  if (input.status.files) {
+    w.Key("files");
+    w.StartArray();
+    for (const InputFileStatus& f : *input.status.files) {
+      w.StartObject();
+      w.Key("path");
+      write_string(w, f.path);
+      w.Key("offset");
+      w.Uint64(f.offset);
+      w.Key("size");
+      w.Uint64(f.size);
+      w.Key("lag_bytes");
+      w.Uint64(f.size > f.offset ? f.size - f.offset : 0);
+      w.Key("rotated");
+      w.Bool(f.rotated);
+      w.EndObject();
+    }
+    w.EndArray();
+  }
+  w.EndObject();
+}
+
 }  // namespace
 
-Monitoring::Monitoring(const Health& health, MetricsRegistry& metrics, QueueStats queue_stats)
-    : health_(health), metrics_(metrics), queue_stats_(std::move(queue_stats)) {
+Monitoring::Monitoring(const Health& health, MetricsRegistry& metrics, QueueStats queue_stats,
+                       InputReports input_reports)
+    : health_(health),
+      metrics_(metrics),
+      queue_stats_(std::move(queue_stats)),
+      input_reports_(std::move(input_reports)) {
   metrics_
       .gauge("auditrelay_build_info", "Always 1; the version in a label",
              {{"version", AUDITRELAY_VERSION}})
@@ -152,6 +188,17 @@ MonitoringAnswer Monitoring::status() {
   w.Key("full");
   w.Bool(active_for("buffer") != nullptr);
   w.EndObject();
+
+  // Every input waits while the buffer is full (when_full: block): tail stops reading, http
+  // answers 503. The pipeline sets the health condition "buffer" exactly then.
+  const bool inputs_paused = active_for("buffer") != nullptr;
+  w.Key("inputs");
+  w.StartArray();
+  if (input_reports_) {
+    for (const InputReport& input : input_reports_())
+      write_input(w, input, inputs_paused);
+  }
+  w.EndArray();
 
   w.Key("outputs");
   w.StartArray();

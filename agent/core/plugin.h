@@ -2,8 +2,10 @@
 // header (and the ones it includes), nothing else from the core.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -65,6 +67,20 @@ struct InputContext {
   std::function<void()> on_idle;
 };
 
+// A file an input follows, as GET /api/v1/status shows it.
+struct InputFileStatus {
+  std::string path;      // the name it was found under
+  uint64_t offset = 0;   // committed: everything before it is durable downstream
+  uint64_t size = 0;     // the file's size now (or when last seen, once it is gone)
+  bool rotated = false;  // renamed away or deleted: read to its end, then released
+};
+
+// What an input says of itself in GET /api/v1/status, besides what the core knows of every
+// input (name, type, records handed in, paused by a full buffer).
+struct InputStatus {
+  std::optional<std::vector<InputFileStatus>> files;  // set by inputs that read files
+};
+
 class Input {
  public:
   virtual ~Input() = default;
@@ -74,6 +90,9 @@ class Input {
   // Stops reading; calls `stopped` once every submitted batch is acknowledged and the read
   // positions are saved.
   virtual void stop(std::function<void()> stopped) = 0;
+  // For the status page; called on the loop thread (also before start() and after stop()), so
+  // it reads what the input keeps on that thread, never state a worker may be changing.
+  virtual InputStatus status() const { return {}; }
 };
 
 struct OutputContext {

@@ -55,6 +55,7 @@ TailCycle FileTailer::run_cycle(const std::vector<CommittedOffset>& committed, b
   std::erase_if(files_, [](const File& f) { return f.released; });
   for (const File& f : files_) {
     cycle.files.push_back({{f.identity, f.fingerprint, f.start_offset, f.path}, f.generation});
+    cycle.followed.push_back({f.identity, f.generation, f.path, f.size, f.gone});
   }
   return cycle;
 }
@@ -175,6 +176,7 @@ void FileTailer::read_file(File& f, const std::vector<CommittedOffset>& committe
     return;
   }
   uint64_t size = static_cast<uint64_t>(st.st_size);
+  f.size = size;
   check_truncation(f, size, cycle);
   // A renamed or deleted file is read for rotate_wait more (its writer may not have reopened
   // yet); after that it is final: an unterminated last line is taken as it is.

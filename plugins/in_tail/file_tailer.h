@@ -45,6 +45,15 @@ struct TailEvent {
   std::string detail;
 };
 
+// A followed file as the tailer last saw it, for the status page.
+struct FollowedFile {
+  FileIdentity identity;
+  uint32_t generation = 0;
+  std::string path;
+  uint64_t size = 0;  // at the cycle's fstat
+  bool gone = false;  // renamed away or deleted: read to its end, then released
+};
+
 struct TailCycle {
   RawBatch batch;
   std::vector<FileProgress> progress;
@@ -52,6 +61,7 @@ struct TailCycle {
   // Every file still followed after this cycle, with the offset it starts from when it is new
   // (or was truncated): the loop side rebuilds its committed offsets from this.
   std::vector<CommittedOffset> files;
+  std::vector<FollowedFile> followed;  // the same files, as seen in this cycle
   bool more = false;  // a file has more to read right now (the cycle budget ran out)
 };
 
@@ -80,6 +90,7 @@ class FileTailer {
     std::string id_key;  // RecordSource::id_key: inode and fingerprint
     LineCursor cursor;
     uint64_t start_offset = 0;  // where reading of this generation began
+    uint64_t size = 0;          // at the last fstat
     bool gone = false;          // no glob match points to it any more (renamed or deleted)
     int64_t gone_since_ms = 0;
     bool released = false;

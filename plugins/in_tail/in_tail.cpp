@@ -1,5 +1,6 @@
 #include "plugins/in_tail/in_tail.h"
 
+#include <sys/stat.h>
 #include <uv.h>
 
 #include <array>
@@ -100,6 +101,31 @@ class TailInput : public Input {
     maybe_finish_stop();
   }
 
+  // From the loop thread's own copies (followed_, committed_), which only the loop thread
+  // changes; the tailer itself belongs to the worker. A file still found under its name is
+  // stat()ed now, so the lag shows what was written since the last cycle, and while reading is
+  // held back by a full buffer.
+  InputStatus status() const override {
+    InputStatus result;
+    std::vector<InputFileStatus>& files = result.files.emplace();
+    for (const FollowedFile& f : followed_) {
+      InputFileStatus file{f.path, 0, f.size, f.gone};
+      for (const CommittedOffset& c : committed_.entries()) {
+        if (c.stored.identity == f.identity && c.generation == f.generation) {
+          file.offset = c.stored.offset;
+        }
+      }
+      struct stat st {};
+      if (!f.gone && ::stat(f.path.c_str(), &st) == 0 &&
+          FileIdentity{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)} ==
+              f.identity) {
+        file.size = static_cast<uint64_t>(st.st_size);
+      }
+      files.push_back(std::move(file));
+    }
+    return result;
+  }
+
  private:
   // inotify on each directory named by a pattern (where the directory part has no wildcard);
   // directories that do not exist yet are tried again at each refresh.
@@ -162,6 +188,7 @@ class TailInput : public Input {
     if (!saved_once_) dirty_ = true;
     log_events(cycle.events);
     if (committed_.sync(cycle.files)) dirty_ = true;
+    followed_ = std::move(cycle.followed);
     files_->set(static_cast<int64_t>(cycle.files.size()));
     if (!cycle.batch.empty()) {
       lines_read_->inc(cycle.batch.size());
@@ -306,6 +333,7 @@ class TailInput : public Input {
   std::set<std::string> unwatchable_;
 
   CommittedOffsets committed_;
+  std::vector<FollowedFile> followed_;  // as the last cycle saw them (for status())
   bool start_at_end_ = false;
   bool cycle_running_ = false;
   bool wanted_ = false;  // another cycle is due as soon as one may run

@@ -1,8 +1,11 @@
 // The monitoring server (service.http_server) of the real binary: health that follows a failing
-// output, Prometheus metrics that count what was delivered, status, and its configuration.
+// output, Prometheus metrics that count what was delivered, status (outputs, and the files the
+// tail input follows), and its configuration.
 #include <doctest/doctest.h>
+#include <rapidjson/document.h>
 
 #include <chrono>
+#include <filesystem>
 #include <string>
 
 #include "tests/fakes/curl_client.h"
@@ -23,8 +26,10 @@ bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
 }
 
-void write_config(const TempDir& dir, const FakeElasticsearch& es, const std::string& listen) {
+void write_config(const TempDir& dir, const FakeElasticsearch& es, const std::string& listen,
+                  const std::string& storage = "{path: state}") {
   TailToFile c;
+  c.storage = storage;
   if (!listen.empty()) {
     c.extra_service = "  http_server: {listen: \"" + listen + "\", output_failing_after: 0s}\n";
   }
@@ -84,6 +89,111 @@ TEST_CASE("monitoring: health follows a failing output; metrics count what was d
 
   CHECK(client.get(url + "/nope").status == 404);
   CHECK(client.request("POST", url + "/api/v1/health").status == 405);
+  CHECK(stop_agent(*agent, dir / "agent0.stderr") == 0);
+}
+
+TEST_CASE("monitoring: status shows the tail input's file, its offset reaching the file's size") {
+  TempDir dir;
+  TailToFile c;
+  c.extra_service = "  http_server: {listen: \"127.0.0.1:0\"}\n";
+  write_tail_to_file_config(dir, c);
+  const std::filesystem::path file = dir / "in" / "a.jsonl";
+  write_gateway_records(file, 20);
+  auto agent = start_agent(dir);
+  const int port = monitoring_port(dir / "agent0.stderr");
+  REQUIRE(port > 0);
+  const std::string url = "http://127.0.0.1:" + std::to_string(port);
+  CurlClient client;
+
+  // The input as the status page shows it, once its offset is the file's size and it has
+  // handed in `records`.
+  rapidjson::Document doc;
+  auto caught_up = [&](uint64_t records) {
+    const uint64_t size = std::filesystem::file_size(file);
+    HttpResult status = client.get(url + "/api/v1/status");
+    doc.Parse(status.body.c_str());
+    if (status.status != 200 || doc.HasParseError() || !doc["inputs"].IsArray() ||
+        doc["inputs"].Size() != 1) {
+      return false;
+    }
+    const rapidjson::Value& files = doc["inputs"][0]["files"];
+    return files.Size() == 1 && files[0]["offset"].GetUint64() == size &&
+           doc["inputs"][0]["records"].GetUint64() == records;
+  };
+  REQUIRE(wait_until([&] { return caught_up(20); }, seconds(20)));
+  const uint64_t size = std::filesystem::file_size(file);
+  const rapidjson::Value& input = doc["inputs"][0];
+  CHECK(std::string(input["name"].GetString()) == "gateway");
+  CHECK(std::string(input["type"].GetString()) == "tail");
+  CHECK_FALSE(input["paused"].GetBool());
+  const rapidjson::Value& followed = input["files"][0];
+  CHECK(std::filesystem::equivalent(followed["path"].GetString(), file));
+  CHECK(followed["size"].GetUint64() == size);
+  CHECK(followed["lag_bytes"].GetUint64() == 0);
+  CHECK_FALSE(followed["rotated"].GetBool());
+  CHECK(doc["outputs"].Size() == 1);  // the outputs are still there
+
+  Result table = run_agent({"status", "--url", url}, dir.path());
+  CAPTURE(table.out);
+  CHECK(table.exit_code == 0);
+  CHECK(contains(table.out, "\ninputs:\n  INPUT    TYPE  RECORDS  RATE  PAUSED  FILES  LAG\n"));
+  CHECK(contains(table.out, "\n  gateway  tail  20       -     no      1      0 B\n"));
+  CHECK(contains(table.out, "\noutputs:\n"));
+
+  // More lines: the offset follows them to the new end.
+  append_file(file, gateway_record(20) + "\n" + gateway_record(21) + "\n");
+  CHECK(wait_until([&] { return caught_up(22); }, seconds(20)));
+
+  CHECK(stop_agent(*agent, dir / "agent0.stderr") == 0);
+}
+
+TEST_CASE("monitoring: while the buffer is full the input is paused and its file's lag grows") {
+  TempDir dir;
+  FakeElasticsearch es(dir.path());
+  es.set_faults(R"({"requests_status":503,"requests_count":1000000})");
+  // max_bytes of one byte: the first batch goes in, every later one waits for room that the
+  // failing output never makes.
+  write_config(dir, es, "127.0.0.1:0", "{path: state, max_bytes: 1, when_full: block}");
+  const std::filesystem::path file = dir / "in" / "a.jsonl";
+  write_gateway_records(file, 5);
+  auto agent = start_agent(dir);
+  const int port = monitoring_port(dir / "agent0.stderr");
+  REQUIRE(port > 0);
+  const std::string url = "http://127.0.0.1:" + std::to_string(port);
+  CurlClient client;
+  rapidjson::Document doc;
+  auto status = [&] {
+    HttpResult answer = client.get(url + "/api/v1/status");
+    doc.Parse(answer.body.c_str());
+    return answer.status == 200 && !doc.HasParseError() && doc["inputs"].Size() == 1 &&
+           doc["inputs"][0]["files"].Size() == 1;
+  };
+  REQUIRE(wait_until([&] { return status() && doc["buffer"]["records"].GetUint64() == 5; },
+                     seconds(20)));
+  CHECK_FALSE(doc["inputs"][0]["paused"].GetBool());
+
+  const uint64_t before = std::filesystem::file_size(file);
+  append_file(file, gateway_record(5) + "\n" + gateway_record(6) + "\n");
+  const uint64_t added = std::filesystem::file_size(file) - before;
+  // The first batch's offset is committed after its fsync, which may come a moment later.
+  REQUIRE(wait_until(
+      [&] {
+        return status() && doc["inputs"][0]["paused"].GetBool() &&
+               doc["inputs"][0]["files"][0]["offset"].GetUint64() == before;
+      },
+      seconds(20)));
+  CHECK(doc["buffer"]["full"].GetBool());
+  CHECK(doc["inputs"][0]["files"][0]["lag_bytes"].GetUint64() == added);
+
+  // The output catches up: the input resumes and its offset reaches the end.
+  es.clear_faults();
+  CHECK(wait_until(
+      [&] {
+        return status() && !doc["inputs"][0]["paused"].GetBool() &&
+               doc["inputs"][0]["files"][0]["lag_bytes"].GetUint64() == 0 &&
+               doc["inputs"][0]["records"].GetUint64() == 7;
+      },
+      seconds(20)));
   CHECK(stop_agent(*agent, dir / "agent0.stderr") == 0);
 }
 

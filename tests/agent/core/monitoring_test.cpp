@@ -97,6 +97,59 @@ TEST_CASE("status: buffer and outputs, with an output's problem and last error")
   CHECK(es["cursor"].GetUint64() == 25);
 }
 
+TEST_CASE("status: per input its records, paused while the buffer is full, and its files") {
+  Fixture f;
+  std::vector<Monitoring::InputReport> inputs(2);
+  inputs[0].name = "gateway";
+  inputs[0].type = "tail";
+  inputs[0].records = 42;
+  inputs[0].status.files = std::vector<InputFileStatus>{{"/var/log/a.jsonl", 300, 1000, false},
+                                                        {"/var/log/b.jsonl", 50, 50, true}};
+  inputs[1].name = "receiver";
+  inputs[1].type = "http";
+  Monitoring monitoring{f.health, f.metrics, [&] { return f.stats; }, [&] { return inputs; }};
+
+  rapidjson::Document doc = parse(monitoring.answer("GET", "/api/v1/status").body);
+  REQUIRE(doc["inputs"].Size() == 2);
+  const rapidjson::Value& tail = doc["inputs"][0];
+  CHECK(std::string(tail["name"].GetString()) == "gateway");
+  CHECK(std::string(tail["type"].GetString()) == "tail");
+  CHECK(tail["records"].GetUint64() == 42);
+  CHECK_FALSE(tail["paused"].GetBool());
+  REQUIRE(tail["files"].Size() == 2);
+  const rapidjson::Value& a = tail["files"][0];
+  CHECK(std::string(a["path"].GetString()) == "/var/log/a.jsonl");
+  CHECK(a["offset"].GetUint64() == 300);
+  CHECK(a["size"].GetUint64() == 1000);
+  CHECK(a["lag_bytes"].GetUint64() == 700);
+  CHECK_FALSE(a["rotated"].GetBool());
+  CHECK(tail["files"][1]["lag_bytes"].GetUint64() == 0);
+  CHECK(tail["files"][1]["rotated"].GetBool());
+  // An input that says nothing of itself: the generic fields only.
+  const rapidjson::Value& http = doc["inputs"][1];
+  CHECK(std::string(http["name"].GetString()) == "receiver");
+  CHECK(http["records"].GetUint64() == 0);
+  CHECK_FALSE(http.HasMember("files"));
+  // The outputs are unchanged by the inputs.
+  CHECK(std::string(doc["outputs"][0]["name"].GetString()) == "es");
+
+  // A file truncated below its committed offset (not yet noticed): no negative lag.
+  inputs[0].status.files->at(0).size = 100;
+  f.health.condition("buffer", Health::Kind::kBufferFull).set("storage.max_bytes reached");
+  doc = parse(monitoring.answer("GET", "/api/v1/status").body);
+  CHECK(doc["buffer"]["full"].GetBool());
+  CHECK(doc["inputs"][0]["paused"].GetBool());
+  CHECK(doc["inputs"][1]["paused"].GetBool());
+  CHECK(doc["inputs"][0]["files"][0]["lag_bytes"].GetUint64() == 0);
+}
+
+TEST_CASE("status: no inputs known, an empty list") {
+  Fixture f;
+  rapidjson::Document doc = parse(f.monitoring.answer("GET", "/api/v1/status").body);
+  REQUIRE(doc["inputs"].IsArray());
+  CHECK(doc["inputs"].Size() == 0);
+}
+
 TEST_CASE("other paths 404, other methods 405 with Allow") {
   Fixture f;
   CHECK(f.monitoring.answer("GET", "/").status == 404);

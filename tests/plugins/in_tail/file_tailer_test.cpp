@@ -308,3 +308,22 @@ TEST_CASE("an acknowledgement from before a truncation does not move the new off
   REQUIRE(h.committed().entries().size() == 1);
   CHECK(h.committed().entries()[0].stored.offset == 2);
 }
+
+TEST_CASE("each cycle reports the followed files with their size, and which are gone") {
+  TempDir dir;
+  FileTailer tailer(options_for(dir));
+  write_file(dir / "a.jsonl", "1\n2\n");
+  TailCycle c = tailer.run_cycle({}, false, 0);
+  REQUIRE(c.followed.size() == 1);
+  CHECK(c.followed[0].path == (dir / "a.jsonl").string());
+  CHECK(c.followed[0].size == 4);
+  CHECK_FALSE(c.followed[0].gone);
+
+  std::filesystem::rename(dir / "a.jsonl", dir / "a.jsonl.1");
+  append_file(dir / "a.jsonl.1", "3\n");
+  c = tailer.run_cycle(c.files, false, 10);
+  REQUIRE(c.followed.size() == 1);
+  CHECK(c.followed[0].path == (dir / "a.jsonl").string());  // the name it was followed under
+  CHECK(c.followed[0].size == 6);
+  CHECK(c.followed[0].gone);
+}
