@@ -158,9 +158,9 @@ void Engine::build() {
           delivery::delivery_options(oc.settings, state_dir), *queue_, metrics_, nullptr, nullptr,
           health_.get()));
     } else {
-      drivers_.push_back(std::make_unique<OutputDriver>(
-          &loop_, oc.name, plugin->create(oc.settings, std::move(ctx)), *queue_, metrics_,
-          health_.get()));
+      drivers_.push_back(std::make_unique<OutputDriver>(&loop_, oc.name,
+                                                        plugin->create(oc.settings, std::move(ctx)),
+                                                        *queue_, metrics_, health_.get()));
     }
   }
   PipelineOptions pipeline_options;
