@@ -5,11 +5,11 @@
 #include <exception>
 
 #include "agent/core/log.h"
+#include "agent/http/tls.h"
 
 namespace auditrelay::http {
 namespace {
 
-constexpr size_t kReadBufferSize = 256 * 1024;
 // How long a gracefully closed connection keeps draining what the client still sends.
 constexpr uint64_t kLingerMs = 1000;
 
@@ -73,6 +73,7 @@ Connection::Connection(Server* server, uint64_t id)
   timer_.data = this;
   http_parser_init(&parser_, HTTP_REQUEST);
   parser_.data = this;
+  if (server->tls_ != nullptr) tls_ = std::make_unique<TlsSession>(*server->tls_);
 }
 
 Connection::~Connection() = default;
@@ -139,17 +140,25 @@ void Connection::on_read(ssize_t nread, const char* data) {
       close_now();
       return;
     }
-    peer_eof_ = true;
-    uv_read_stop(reinterpret_cast<uv_stream_t*>(&tcp_));
-    // A request cut short by the client's half-close will never be answered.
-    if (mid_message_ && !pending_.empty() && !discarding_) pending_.pop_back();
-    close_after_writes(true);
-    flush();
+    on_peer_eof();
     return;
   }
   if (nread == 0 || discarding_) return;
+  if (tls_ != nullptr) {
+    on_tls_read(data, static_cast<size_t>(nread));
+    return;
+  }
   parse(data, static_cast<size_t>(nread));
   dispatch();
+  flush();
+}
+
+void Connection::on_peer_eof() {
+  peer_eof_ = true;
+  uv_read_stop(reinterpret_cast<uv_stream_t*>(&tcp_));
+  // A request cut short by the client's half-close will never be answered.
+  if (mid_message_ && !pending_.empty() && !discarding_) pending_.pop_back();
+  close_after_writes(true);
   flush();
 }
 
@@ -236,6 +245,13 @@ void Connection::on_deadline() {
       break;
     case Deadline::kHeaders:
       if (closing_) break;  // already on its way out
+      if (tls_ != nullptr && !tls_->established()) {
+        // No HTTP answer is possible before the handshake.
+        Logger("http_server")
+            .debug("TLS handshake not complete in time, connection closed", {{"peer", peer_}});
+        close_now();
+        break;
+      }
       refuse(408, "request headers not complete in time");
       flush();
       break;
@@ -288,34 +304,41 @@ void Connection::flush() {
     }
   }
   if (!chunks.empty()) {
-    auto* w = new Write{.connection = this, .chunks = std::move(chunks)};
-    std::vector<uv_buf_t> bufs;
-    bufs.reserve(w->chunks.size());
-    for (auto& c : w->chunks)
-      bufs.push_back(uv_buf_init(c.data(), static_cast<unsigned>(c.size())));
-    w->request.data = w;
-    int rc = uv_write(&w->request, reinterpret_cast<uv_stream_t*>(&tcp_), bufs.data(),
-                      static_cast<unsigned>(bufs.size()), [](uv_write_t* req, int status) {
-                        auto* write = static_cast<Write*>(req->data);
-                        Connection* c = write->connection;
-                        delete write;
-                        c->writes_in_flight_--;
-                        if (status < 0) {
-                          c->close_now();
-                        } else {
-                          c->maybe_finish_close();
-                          c->update_idle();
-                        }
-                      });
-    if (rc < 0) {
-      delete w;
-      close_now();
-      return;
-    }
-    writes_in_flight_++;
+    if (tls_ != nullptr && !encrypt(chunks)) return;
+    if (!write(std::move(chunks))) return;
   }
   maybe_finish_close();
   update_idle();
+}
+
+bool Connection::write(std::vector<std::string> chunks) {
+  if (chunks.empty()) return true;
+  auto* w = new Write{.connection = this, .chunks = std::move(chunks)};
+  std::vector<uv_buf_t> bufs;
+  bufs.reserve(w->chunks.size());
+  for (auto& c : w->chunks)
+    bufs.push_back(uv_buf_init(c.data(), static_cast<unsigned>(c.size())));
+  w->request.data = w;
+  int rc = uv_write(&w->request, reinterpret_cast<uv_stream_t*>(&tcp_), bufs.data(),
+                    static_cast<unsigned>(bufs.size()), [](uv_write_t* req, int status) {
+                      auto* write = static_cast<Write*>(req->data);
+                      Connection* c = write->connection;
+                      delete write;
+                      c->writes_in_flight_--;
+                      if (status < 0) {
+                        c->close_now();
+                      } else {
+                        c->maybe_finish_close();
+                        c->update_idle();
+                      }
+                    });
+  if (rc < 0) {
+    delete w;
+    close_now();
+    return false;
+  }
+  writes_in_flight_++;
+  return true;
 }
 
 void Connection::close_after_writes(bool graceful) {
@@ -331,6 +354,8 @@ void Connection::maybe_finish_close() {
     close_now();
     return;
   }
+  // TLS: close_notify goes first; this runs again once it is written.
+  if (tls_ != nullptr && send_close_notify()) return;
   auto* req = new uv_shutdown_t{};
   req->data = this;
   int rc = uv_shutdown(req, reinterpret_cast<uv_stream_t*>(&tcp_), [](uv_shutdown_t* r, int st) {

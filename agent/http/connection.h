@@ -1,5 +1,7 @@
 // One accepted connection of http::Server (internal): parses requests as they arrive, hands
 // them to the handler, writes the answers back in request order and enforces Server::Limits.
+// With TLS, a TlsSession sits between the socket and the parser (connection_tls.cpp); without,
+// the bytes read go straight to the parser.
 #pragma once
 
 #include <http_parser.h>
@@ -13,6 +15,8 @@
 #include "agent/http/server.h"
 
 namespace auditrelay::http {
+
+class TlsSession;
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
@@ -57,7 +61,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   static int on_message_complete(http_parser* p);
   static const http_parser_settings kSettings;
 
+  static constexpr size_t kReadBufferSize = 256 * 1024;
+
   void on_read(ssize_t nread, const char* data);
+  void on_peer_eof();
   void parse(const char* data, size_t length);
   bool count_header_bytes(size_t length);  // false once over max_header_bytes
   // Answers `status` after the requests before it and closes: the connection reads no more.
@@ -70,6 +77,19 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Starts the idle countdown once nothing is in progress on a kept-alive connection.
   void update_idle();
   void flush();
+  // Queues `chunks` on the socket; false if that failed and the connection is closed.
+  bool write(std::vector<std::string> chunks);
+
+  // TLS (connection_tls.cpp).
+  void on_tls_read(const char* data, size_t length);
+  // Replaces the plaintext chunks with their ciphertext; false on a failure (then closing).
+  bool encrypt(std::vector<std::string>& chunks);
+  // Writes what the session has for the socket (handshake, alerts); false once closed.
+  bool send_tls_output();
+  // Writes close_notify ahead of the FIN; false if there was none to write.
+  bool send_close_notify();
+  // A handshake or protocol failure: no more answers; the alert (if any) goes out, then close.
+  void fail_tls();
   // Closes once every queued write is done: gracefully (FIN, then a short linger reading
   // and discarding what the client still sends, so that it is not reset before it read the
   // answer) or abruptly (a dropped answer).
@@ -87,6 +107,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string peer_;  // the client's IP address, read once at accept
   std::shared_ptr<Connection> self_;
   std::unique_ptr<char[]> read_buffer_;
+  std::unique_ptr<TlsSession> tls_;  // null: plaintext
 
   Request current_;
   bool in_header_field_ = false;

@@ -1,6 +1,7 @@
 // An HTTP/1.1 server on a libuv loop, for the HTTP input and the monitoring endpoint (and the
 // fake receivers of the tests). It parses with http_parser, keeps connections alive, answers
-// pipelined requests in order, and bounds what one client can hold (Server::Limits).
+// pipelined requests in order, bounds what one client can hold (Server::Limits), and speaks
+// HTTPS when given a TlsContext (agent/http/tls.h).
 #pragma once
 
 #include <uv.h>
@@ -8,6 +9,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -38,6 +40,7 @@ struct Response {
 };
 
 class Connection;
+class TlsContext;
 
 // Runs on the given libuv loop; the handler is called on that loop's thread. Destroy it on
 // that thread too, then let the loop run so that libuv can finish closing the sockets.
@@ -50,7 +53,8 @@ class Server {
     uint64_t max_connections = 256;
     // From a request's first byte (from the connection's opening for its first request) to the
     // end of its headers; past it the request is answered 408 and the connection closed, so a
-    // client sending headers a byte at a time cannot hold a connection.
+    // client sending headers a byte at a time cannot hold a connection. Over TLS the first
+    // request's time includes the handshake; a handshake not done by then is closed unanswered.
     uint64_t header_timeout_ms = 10'000;
     // A keep-alive connection with no request in progress and nothing to write is closed.
     uint64_t idle_timeout_ms = 60'000;
@@ -73,6 +77,12 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
+  // Serves HTTPS with `context` (see TlsContext::load) on the connections accepted from then
+  // on; null: plaintext HTTP, the default. A failed handshake, or plaintext sent to a TLS
+  // server, closes the connection (logged at debug level).
+  void use_tls(std::shared_ptr<const TlsContext> context) { tls_ = std::move(context); }
+  bool uses_tls() const { return tls_ != nullptr; }
+
   // Port 0 = ephemeral; returns the bound port. Throws std::runtime_error. Ignores SIGPIPE
   // process-wide, as a server writing to clients that may vanish must.
   int listen(const std::string& host, int port);
@@ -94,6 +104,7 @@ class Server {
   uv_loop_t* loop_;
   Handler handler_;
   Limits limits_;
+  std::shared_ptr<const TlsContext> tls_;
   uv_tcp_t* listener_ = nullptr;
   std::unordered_set<Connection*> connections_;
   uint64_t next_connection_id_ = 0;

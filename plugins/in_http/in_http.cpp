@@ -10,6 +10,7 @@
 
 #include "agent/core/listen_address.h"
 #include "agent/http/server.h"
+#include "agent/http/tls.h"
 #include "agent/loop/handle.h"
 #include "plugins/in_http/bearer_token.h"
 #include "plugins/in_http/request_body.h"
@@ -21,6 +22,17 @@ using http_input::BearerToken;
 using http_input::BodyFormat;
 using http_input::DecodedBody;
 using http_input::Encoding;
+
+// tls: both keys are required once the section is written (checked by validate(): a section
+// always exists, so its keys cannot be declared required).
+constexpr std::array kTlsSpec{
+    SettingSpec{.key = "cert_file",
+                .type = SettingType::kPath,
+                .doc = "PEM certificate (chain) the input presents to clients"},
+    SettingSpec{.key = "key_file",
+                .type = SettingType::kPath,
+                .doc = "PEM private key of cert_file (unencrypted)"},
+};
 
 constexpr std::array kSettings{
     SettingSpec{.key = "listen",
@@ -55,6 +67,10 @@ constexpr std::array kSettings{
                 .type = SettingType::kDuration,
                 .default_value = "60s",
                 .doc = "An idle keep-alive connection is closed after this long"},
+    SettingSpec{.key = "tls",
+                .type = SettingType::kSection,
+                .doc = "Serve HTTPS with {cert_file, key_file} (TLS 1.2 or later)",
+                .section = kTlsSpec},
 };
 
 // How long a client refused for a full buffer is asked to wait.
@@ -117,6 +133,11 @@ class HttpInput : public Input {
         max_decompressed_(settings.size("max_decompressed_bytes")),
         once_timer_(ctx_.loop) {
     if (settings.has("token")) token_.emplace(settings.string("token"));
+    if (settings.given("tls")) {
+      const Settings& tls = settings.section("tls");
+      cert_file_ = tls.string("cert_file");
+      key_file_ = tls.string("key_file");
+    }
     limits_.max_connections = static_cast<uint64_t>(settings.integer("max_connections"));
     limits_.header_timeout_ms = static_cast<uint64_t>(settings.duration("header_timeout").count());
     limits_.idle_timeout_ms = static_cast<uint64_t>(settings.duration("idle_timeout").count());
@@ -126,17 +147,26 @@ class HttpInput : public Input {
   }
 
   void start() override {
+    // Loaded again (validate() checked the files): they may have changed since. Throws
+    // TlsFileError, which names the file, and start-up stops.
+    std::shared_ptr<const http::TlsContext> tls;
+    if (!cert_file_.empty()) tls = http::TlsContext::load(cert_file_, key_file_);
     server_ = std::make_unique<http::Server>(
         ctx_.loop,
         [this](const http::Request& request, http::Server::Respond respond) {
           handle(request, std::move(respond));
         },
         limits_);
+    server_->use_tls(std::move(tls));
     int port = server_->listen(address_.host, address_.port);
     bool v6 = address_.host.find(':') != std::string::npos;
     std::string where =
         (v6 ? "[" + address_.host + "]" : address_.host) + ":" + std::to_string(port);
-    log_.info("listening", {{"address", where}, {"path", path_}});
+    if (server_->uses_tls()) {
+      log_.info("listening", {{"address", where}, {"path", path_}, {"tls", "on"}});
+    } else {
+      log_.info("listening", {{"address", where}, {"path", path_}});
+    }
     // --once: an HTTP input has nothing already there to read, so it is idle at once; the agent
     // then stops as soon as the other inputs are done too.
     if (ctx_.once && ctx_.on_idle) once_timer_.start(0, 0, [this] { ctx_.on_idle(); });
@@ -277,6 +307,8 @@ class HttpInput : public Input {
   std::string path_;
   uint64_t max_decompressed_;
   std::optional<BearerToken> token_;
+  std::string cert_file_;  // both empty: plaintext HTTP
+  std::string key_file_;
   http::Server::Limits limits_;
   std::unique_ptr<http::Server> server_;
   loop::Timer once_timer_;
@@ -286,6 +318,23 @@ class HttpInput : public Input {
   Counter* records_;
   std::map<int, Counter*> by_status_;
 };
+
+// Both files present, readable, PEM, and the key that of the certificate; the messages name
+// the file, never what it holds.
+void validate_tls(const Settings& tls) {
+  for (const char* key : {"cert_file", "key_file"}) {
+    if (!tls.has(key)) {
+      throw tls.error(key, std::string("missing required key '") + key +
+                               "' (tls needs both cert_file and key_file)");
+    }
+  }
+  try {
+    http::TlsContext::load(tls.string("cert_file"), tls.string("key_file"));
+  } catch (const http::TlsFileError& e) {
+    throw tls.error(e.which() == http::TlsFileError::File::kCert ? "cert_file" : "key_file",
+                    e.what());
+  }
+}
 
 void validate(const Settings& settings) {
   if (!parse_listen_address(settings.string("listen"))) {
@@ -319,6 +368,7 @@ void validate(const Settings& settings) {
   if (settings.duration("idle_timeout").count() <= 0) {
     throw settings.error("idle_timeout", "must be longer than 0");
   }
+  if (settings.given("tls")) validate_tls(settings.section("tls"));
 }
 
 std::unique_ptr<Input> create(const Settings& settings, InputContext context) {
