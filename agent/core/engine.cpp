@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "agent/core/config_schema.h"
 #include "agent/core/listen_address.h"
 #include "agent/core/monitoring.h"
 #include "agent/core/output_driver.h"
@@ -86,7 +87,7 @@ fs::path ensure_directory(const fs::path& dir) {
 }  // namespace
 
 Engine::Engine(const PipelineConfig& config, const PluginRegistry& plugins, RunOptions options)
-    : config_(config), plugins_(plugins), options_(options) {
+    : config_(&config), plugins_(plugins), options_(options) {
   uv_loop_init(&loop_);
 }
 
@@ -119,20 +120,22 @@ void Engine::validate(const PipelineConfig& config, const PluginRegistry& plugin
 }
 
 void Engine::build() {
-  validate(config_, plugins_);
-  const Settings& storage_settings = config_.service.section("storage");
+  validate(*config_, plugins_);
+  const Settings& storage_settings = config_->service.section("storage");
   fs::path storage = storage_settings.string("path");
   ensure_directory(storage);
-  const Settings& http_server = config_.service.section("http_server");
-  health_ = std::make_unique<Health>(
-      HealthSettings{.output_failing_after = http_server.duration("output_failing_after")});
-  const Settings& dl = config_.pipeline.section("dead_letter");
+  const Settings& http_server = config_->service.section("http_server");
+  if (!health_) {  // kept across reloads: the monitoring server refers to it
+    health_ = std::make_unique<Health>(
+        HealthSettings{.output_failing_after = http_server.duration("output_failing_after")});
+  }
+  const Settings& dl = config_->pipeline.section("dead_letter");
   fs::path dead_letter =
       dl.has("path") ? fs::path(dl.string("path")) : storage / "dead_letter.ndjson";
 
   // The disk queue first: opening it repairs what a crash left (logged, never fatal).
   std::vector<std::string> output_names;
-  for (const InstanceConfig& oc : config_.outputs)
+  for (const InstanceConfig& oc : config_->outputs)
     output_names.push_back(oc.name);
   buffer::RecoveryReport report;
   buffer::QueueOptions queue_opts = queue_options(storage_settings, storage / "buffer");
@@ -148,7 +151,7 @@ void Engine::build() {
                "Corrupt buffer frames found at start and set aside in <storage>/buffer/corrupt")
       .inc(report.corrupt_frames);
 
-  for (const InstanceConfig& oc : config_.outputs) {
+  for (const InstanceConfig& oc : config_->outputs) {
     const OutputPlugin* plugin = plugins_.output(oc.type);
     fs::path state_dir = ensure_directory(storage / "outputs" / oc.name);
     OutputContext ctx{oc.name, state_dir.string(), &metrics_, &loop_, health_.get()};
@@ -164,7 +167,7 @@ void Engine::build() {
     }
   }
   PipelineOptions pipeline_options;
-  pipeline_options.normalize = normalize_options(config_.pipeline);
+  pipeline_options.normalize = normalize_options(config_->pipeline);
   pipeline_options.dead_letter_path = dead_letter;
   pipeline_options.sync = queue_opts.sync;
   pipeline_options.sync_interval = storage_settings.duration("sync_interval");
@@ -176,7 +179,7 @@ void Engine::build() {
           d->wake();
       });
 
-  for (const InstanceConfig& ic : config_.inputs) {
+  for (const InstanceConfig& ic : config_->inputs) {
     Schema schema = Schema::kAuto;
     parse_schema(ic.common.string("schema"), schema);
     sinks_.push_back(pipeline_->sink_for(ic.name, schema));
@@ -210,13 +213,15 @@ int Engine::run() {
     s->start(sig, [this](int signum) { begin_shutdown(signum == SIGINT ? "SIGINT" : "SIGTERM"); });
     signals_.push_back(std::move(s));
   }
+  if (!options_.once) {
+    auto hup = std::make_unique<loop::Signal>(&loop_);
+    hup->start(SIGHUP, [this](int) { begin_reload(); });
+    signals_.push_back(std::move(hup));
+  }
   std::signal(SIGPIPE, SIG_IGN);
 
-  inputs_running_ = inputs_.size();
-  inputs_busy_ = inputs_.size();
   try {
-    for (auto& input : inputs_)
-      input->start();
+    start_instances();
   } catch (const std::exception& e) {
     // Inputs started before the failing one may have work on the thread pool: stop them the
     // normal way and let the loop drain before anything is destroyed.
@@ -225,8 +230,6 @@ int Engine::run() {
     uv_run(&loop_, UV_RUN_DEFAULT);
     return 1;
   }
-  for (auto& d : drivers_)
-    d->start();
   try {
     start_monitoring();
   } catch (const std::exception& e) {
@@ -236,11 +239,20 @@ int Engine::run() {
     return 1;
   }
   log_.info("started", {{"inputs", inputs_.size()},
-                        {"outputs", config_.outputs.size()},
-                        {"config", config_.file.string()}});
+                        {"outputs", config_->outputs.size()},
+                        {"config", config_->file.string()}});
 
   uv_run(&loop_, UV_RUN_DEFAULT);
   return 0;
+}
+
+void Engine::start_instances() {
+  inputs_running_ = inputs_.size();
+  inputs_busy_ = inputs_.size();
+  for (auto& input : inputs_)
+    input->start();
+  for (auto& d : drivers_)
+    d->start();
 }
 
 void Engine::begin_shutdown(const char* why) {
@@ -250,7 +262,7 @@ void Engine::begin_shutdown(const char* why) {
     exit_now(1);
   }
   stopping_ = true;
-  auto timeout = config_.service.duration("shutdown_timeout");
+  auto timeout = config_->service.duration("shutdown_timeout");
   log_.info("shutting down", {{"reason", why}, {"timeout_ms", timeout.count()}});
   shutdown_timer_ = std::make_unique<loop::Timer>(&loop_);
   shutdown_timer_->start(static_cast<uint64_t>(timeout.count()), 0, [this] {
@@ -259,6 +271,7 @@ void Engine::begin_shutdown(const char* why) {
         "start");
     exit_now(1);
   });
+  if (reloading_) return;  // the inputs are stopping already; finish_reload() stops for good
   if (inputs_.empty()) {
     input_stopped();
     return;
@@ -285,14 +298,113 @@ void Engine::input_stopped() {
 void Engine::output_drained() {
   if (drivers_running_ > 0) --drivers_running_;
   if (drivers_running_ > 0) return;
+  if (reloading_) {
+    finish_reload();
+    return;
+  }
   log_.info("stopped cleanly");
+  // Stopped inputs may still hold handles that keep the loop running (an HTTP client's idle
+  // keep-alive connection): destroying them closes those.
+  inputs_.clear();
   monitoring_server_.reset();  // its listening socket would keep the loop running
   signals_.clear();
   shutdown_timer_.reset();
 }
 
+void Engine::begin_reload() {
+  if (stopping_ || reloading_) {
+    log_.warn("SIGHUP ignored: a stop or a reload is under way");
+    return;
+  }
+  log_.info("reloading the configuration", {{"config", config_->file.string()}});
+  try {
+    pending_ =
+        std::make_unique<PipelineConfig>(load_config(config_->file, make_config_schema(plugins_)));
+    validate(*pending_, plugins_);
+  } catch (const std::exception& e) {
+    // ConfigError's text names the file, the line and the key.
+    log_.error("reload refused, the running pipeline is kept", {{"error", e.what()}});
+    pending_.reset();
+    return;
+  }
+  const std::string storage = config_->service.section("storage").string("path");
+  if (pending_->service.section("storage").string("path") != storage) {
+    log_.error(
+        "reload refused, the running pipeline is kept: service.storage.path changed, "
+        "which takes a restart (the buffer under the old path would not be delivered)",
+        {{"path", storage}});
+    pending_.reset();
+    return;
+  }
+  reloading_ = true;
+  inputs_running_ = inputs_.size();
+  if (inputs_.empty()) {
+    input_stopped();
+    return;
+  }
+  for (auto& input : inputs_)
+    input->stop([this] { input_stopped(); });
+}
+
+void Engine::clear_health() {
+  for (const InstanceConfig& oc : config_->outputs) {
+    for (Health::Kind kind : {Health::Kind::kOutputFailing, Health::Kind::kOutputDisabled})
+      health_->condition("output " + oc.name, kind).clear();
+  }
+  health_->condition("buffer", Health::Kind::kBufferFull).clear();
+}
+
+void Engine::finish_reload() {
+  // Everything the inputs read is in the buffer and acknowledged, and no output has a request
+  // under way: what is torn down here holds nothing that is not on disk.
+  clear_health();
+  inputs_.clear();
+  sinks_.clear();
+  input_records_.clear();
+  pipeline_.reset();
+  drivers_.clear();
+  queue_.reset();
+  reloading_ = false;
+  if (stopping_) {  // SIGTERM came during the reload
+    output_drained();
+    return;
+  }
+  std::unique_ptr<PipelineConfig> previous = std::move(owned_config_);
+  owned_config_ = std::move(pending_);
+  const PipelineConfig* before = config_;
+  config_ = owned_config_.get();
+  try {
+    build();
+    start_instances();
+  } catch (const std::exception& e) {
+    // The new configuration was valid, but building from it failed (a port in use, a file
+    // that cannot be created): go back to the one that was running.
+    log_.error("reload failed, going back to the previous configuration", {{"error", e.what()}});
+    inputs_.clear();
+    sinks_.clear();
+    input_records_.clear();
+    pipeline_.reset();
+    drivers_.clear();
+    queue_.reset();
+    owned_config_ = std::move(previous);
+    config_ = owned_config_ ? owned_config_.get() : before;
+    try {
+      build();
+      start_instances();
+    } catch (const std::exception& again) {
+      log_.error("cannot start the previous configuration again; exiting",
+                 {{"error", again.what()}});
+      exit_now(1);
+    }
+    return;
+  }
+  log_.info("reloaded", {{"inputs", inputs_.size()},
+                         {"outputs", config_->outputs.size()},
+                         {"config", config_->file.string()}});
+}
+
 void Engine::start_monitoring() {
-  const Settings& settings = config_.service.section("http_server");
+  const Settings& settings = config_->service.section("http_server");
   if (!settings.has("listen")) return;
   const ListenAddress address = *parse_listen_address(settings.string("listen"));  // validated
   monitoring_ = std::make_unique<Monitoring>(
@@ -302,7 +414,7 @@ void Engine::start_monitoring() {
         std::vector<Monitoring::InputReport> reports;
         reports.reserve(inputs_.size());
         for (size_t i = 0; i < inputs_.size(); ++i) {
-          reports.push_back({config_.inputs[i].name, config_.inputs[i].type,
+          reports.push_back({config_->inputs[i].name, config_->inputs[i].type,
                              input_records_[i]->value(), inputs_[i]->status()});
         }
         return reports;

@@ -1,5 +1,7 @@
 // Runs one pipeline on a libuv loop: builds inputs and outputs from the configuration, starts
-// them, and shuts down gracefully on SIGINT/SIGTERM (or when --once has read everything).
+// them, and shuts down gracefully on SIGINT/SIGTERM (or when --once has read everything). On
+// SIGHUP it reads the configuration file again and, when it is valid, rebuilds the pipeline
+// from it (see begin_reload()).
 #pragma once
 
 #include <memory>
@@ -38,13 +40,27 @@ class Engine {
 
  private:
   void build();
+  // Starts the inputs and the outputs built by build(); throws what an input's start() throws.
+  void start_instances();
   void begin_shutdown(const char* why);
+  // SIGHUP: loads and validates the configuration file again. An invalid one is logged and the
+  // running pipeline kept. A valid one replaces it the way a restart would, without one: the
+  // inputs stop (every record they read acknowledged, read positions saved), the outputs
+  // finish the requests under way (cursors saved), then everything is built again from the new
+  // configuration. Tail offsets, buffer cursors and output state live under the storage path by
+  // instance name, so instances whose names are unchanged carry on where they were.
+  void begin_reload();
+  void finish_reload();
+  // Clears the health conditions of the pipeline about to be torn down.
+  void clear_health();
   void input_stopped();
   void output_drained();
   void input_idle();
   void start_monitoring();
 
-  const PipelineConfig& config_;
+  const PipelineConfig* config_;                  // the one running
+  std::unique_ptr<PipelineConfig> owned_config_;  // config_ once a reload has replaced it
+  std::unique_ptr<PipelineConfig> pending_;       // a reload's, until it replaces config_
   const PluginRegistry& plugins_;
   RunOptions options_;
   Logger log_{"engine"};
@@ -64,6 +80,7 @@ class Engine {
   std::unique_ptr<loop::Timer> shutdown_timer_;
 
   bool stopping_ = false;
+  bool reloading_ = false;
   size_t inputs_running_ = 0;
   size_t inputs_busy_ = 0;  // --once: inputs that have not reported idle yet
   size_t drivers_running_ = 0;

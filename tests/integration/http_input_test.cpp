@@ -1,5 +1,5 @@
 // http input → normalize → file with the real binary: formats, encodings, auth, limits,
-// all-or-nothing answers, stable ids, a full buffer, and many clients at once.
+// all-or-nothing answers, stable ids, a full buffer, many clients at once, and TLS.
 #include <doctest/doctest.h>
 #include <rapidjson/document.h>
 
@@ -13,12 +13,17 @@
 #include "tests/fakes/raw_client.h"
 #include "tests/integration/agent_process.h"
 #include "tests/integration/pipeline_config.h"
+#include "tests/support/https_client.h"
+#include "tests/support/self_signed_certificate.h"
 
 using namespace auditrelay::test;
 using auditrelay::fakes::CurlClient;
 using auditrelay::fakes::FakeElasticsearch;
 using auditrelay::fakes::HttpResult;
 using auditrelay::fakes::RawClient;
+using auditrelay::test::CertificateFiles;
+using auditrelay::test::HttpsClient;
+using auditrelay::test::write_self_signed_certificate;
 
 namespace {
 
@@ -63,11 +68,11 @@ struct Running {
   std::unique_ptr<Process> agent;
   int port = 0;
   std::string url;
-  explicit Running(const HttpAgent& c = {}) {
+  explicit Running(const HttpAgent& c = {}, const std::string& scheme = "http") {
     write_http_config(dir, c);
     agent = start_agent(dir);
     port = http_port(dir / "agent0.stderr");
-    url = "http://127.0.0.1:" + std::to_string(port) + "/v1/audit";
+    url = scheme + "://127.0.0.1:" + std::to_string(port) + "/v1/audit";
   }
   ~Running() {
     if (agent) stop_agent(*agent, dir / "agent0.stderr");
@@ -83,9 +88,10 @@ struct Running {
     }
     return out;
   }
+  // A deadline for a machine under load, not a speed requirement.
   bool delivered_count(size_t n) {
     return wait_until([&] { return read_lines(dir / "out.ndjson").size() >= n; },
-                      std::chrono::seconds(15));
+                      std::chrono::seconds(120));
   }
 };
 
@@ -281,6 +287,23 @@ TEST_CASE("http: a full buffer answers 503 with Retry-After, appends nothing, lo
   CHECK(read_lines(a.dir / "state" / "dead_letter.ndjson").size() == 1);
 }
 
+TEST_CASE("http: SIGTERM stops the agent while a client holds an idle keep-alive connection") {
+  Running a;
+  RawClient raw(a.port);
+  const std::string body = ndjson(0, 1);
+  raw.send(
+      "POST /v1/audit HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-ndjson\r\n"
+      "Content-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body);
+  auto answers = raw.read(1);
+  REQUIRE(answers.size() == 1);
+  CHECK(answers[0].status == 200);
+  // The connection stays open and idle (the idle timeout is 60 s): the agent must not wait.
+  CHECK(stop_agent(*a.agent, a.dir / "agent0.stderr") == 0);
+  a.agent.reset();
+  CHECK(raw.closed_by_peer());
+}
+
 TEST_CASE("http: 100 clients post 100,000 records; each is delivered exactly once") {
   Running a;
   const int clients = 100;
@@ -313,4 +336,86 @@ TEST_CASE("http: 100 clients post 100,000 records; each is delivered exactly onc
   CHECK(got.size() == n);
   CHECK(ids.size() == n);
   CHECK(codes.size() == n);
+}
+
+TEST_CASE("http: tls serves HTTPS; records posted over a kept-alive connection are delivered") {
+  TempDir certs;
+  CertificateFiles files = write_self_signed_certificate(certs.path());
+  HttpAgent c;
+  c.input_extra = "      tls: {cert_file: " + files.cert_file.string() +
+                  ", key_file: " + files.key_file.string() + "}\n";
+  Running a(c, "https");
+  const std::string log = read_file(a.dir / "agent0.stderr");
+  CHECK(log.find("in_http[api]: listening address=127.0.0.1:" + std::to_string(a.port) +
+                 " path=/v1/audit tls=on") != std::string::npos);
+
+  {
+    HttpsClient client(files.cert_file.string());
+    HttpResult r = client.post(a.url, ndjson(0, 3), kNdjson);
+    INFO(client.error());
+    CHECK(r.status == 200);
+    CHECK(r.body == R"({"accepted":3,"rejected":[]})");
+    r = client.post(a.url, auditrelay::fakes::gzip(ndjson(3, 4)),
+                    {"Content-Type: application/x-ndjson", "Content-Encoding: gzip"});
+    CHECK(r.status == 200);
+    CHECK(client.new_connections() == 0);
+    REQUIRE(a.delivered_count(7));
+    CHECK(a.delivered().size() == 7);
+
+    // Plaintext to the TLS port: the connection is closed, the agent goes on.
+    CurlClient plain;
+    CHECK(
+        plain
+            .post("http://127.0.0.1:" + std::to_string(a.port) + "/v1/audit", ndjson(7, 1), kNdjson)
+            .status == 0);
+    CHECK(client.post(a.url, ndjson(7, 1), kNdjson).status == 200);
+    REQUIRE(a.delivered_count(8));
+  }
+  // Once the clients closed their connections, as the tests above do.
+  CHECK(stop_agent(*a.agent, a.dir / "agent0.stderr") == 0);
+  a.agent.reset();
+}
+
+TEST_CASE("http: a missing tls key file is refused by check and at start, naming the file") {
+  TempDir dir;
+  CertificateFiles files = write_self_signed_certificate(dir.path());
+  const std::string missing = (dir / "missing.key").string();
+  HttpAgent c;
+  c.input_extra =
+      "      tls: {cert_file: " + files.cert_file.string() + ", key_file: " + missing + "}\n";
+  write_http_config(dir, c);
+  const std::string key_text = read_file(files.key_file);
+
+  Result check = run_agent({"check", "-c", (dir / "agent.yaml").string()}, dir.path());
+  CHECK(check.exit_code != 0);
+  CHECK(check.err.find("pipeline.inputs[0].tls.key_file") != std::string::npos);
+  CHECK(check.err.find(missing) != std::string::npos);
+
+  Result run = run_agent({"run", "-c", (dir / "agent.yaml").string()}, dir.path());
+  CHECK(run.exit_code != 0);
+  CHECK(run.err.find(missing) != std::string::npos);
+  CHECK(run.err.find("No such file or directory") != std::string::npos);
+  CHECK(run.err.find("listening") == std::string::npos);
+
+  // Only one of the two keys: refused like any missing key.
+  c.input_extra = "      tls: {cert_file: " + files.cert_file.string() + "}\n";
+  write_http_config(dir, c);
+  check = run_agent({"check", "-c", (dir / "agent.yaml").string()}, dir.path());
+  CHECK(check.exit_code != 0);
+  CHECK(check.err.find("tls.key_file: missing required key 'key_file'") != std::string::npos);
+  // And an unknown key inside tls.
+  c.input_extra = "      tls: {cert_file: " + files.cert_file.string() +
+                  ", key_file: " + files.key_file.string() + ", ca_file: x.pem}\n";
+  write_http_config(dir, c);
+  check = run_agent({"check", "-c", (dir / "agent.yaml").string()}, dir.path());
+  CHECK(check.exit_code != 0);
+  CHECK(check.err.find("tls.ca_file: unknown key 'ca_file'") != std::string::npos);
+  // Both files right: valid, and the effective configuration shows their paths only.
+  c.input_extra = "      tls: {cert_file: " + files.cert_file.string() +
+                  ", key_file: " + files.key_file.string() + "}\n";
+  write_http_config(dir, c);
+  check = run_agent({"check", "-c", (dir / "agent.yaml").string()}, dir.path());
+  CHECK(check.exit_code == 0);
+  CHECK(check.out.find(files.key_file.string()) != std::string::npos);
+  CHECK(check.out.find(key_text.substr(30, 20)) == std::string::npos);
 }
