@@ -68,6 +68,18 @@ void write_input(JsonWriter& w, const Monitoring::InputReport& input, bool pause
     }
     w.EndArray();
   }
+  if (input.status.listen) {
+    w.Key("listen");
+    write_string(w, *input.status.listen);
+  }
+  if (input.status.connections) {
+    w.Key("connections");
+    w.Uint64(*input.status.connections);
+  }
+  if (input.status.requests_in_flight) {
+    w.Key("requests_in_flight");
+    w.Uint64(*input.status.requests_in_flight);
+  }
   w.EndObject();
 }
 

@@ -79,6 +79,11 @@ struct InputFileStatus {
 // input (name, type, records handed in, paused by a full buffer).
 struct InputStatus {
   std::optional<std::vector<InputFileStatus>> files;  // set by inputs that read files
+  // Set by inputs that listen: the bound address (a port 0 resolved), the connections open
+  // now and the requests whose records are being stored.
+  std::optional<std::string> listen;
+  std::optional<uint64_t> connections;
+  std::optional<uint64_t> requests_in_flight;
 };
 
 class Input {

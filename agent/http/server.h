@@ -93,6 +93,7 @@ class Server {
   void close_listener();
   // Thread-safe counters: connections served, and those closed at once (max_connections).
   uint64_t connections_accepted() const { return connections_accepted_.load(); }
+  size_t connections_open() const { return connections_.size(); }  // on the loop thread
   uint64_t connections_refused() const { return connections_refused_.load(); }
 
  private:

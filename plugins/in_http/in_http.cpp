@@ -162,6 +162,7 @@ class HttpInput : public Input {
     bool v6 = address_.host.find(':') != std::string::npos;
     std::string where =
         (v6 ? "[" + address_.host + "]" : address_.host) + ":" + std::to_string(port);
+    listening_ = where;
     if (server_->uses_tls()) {
       log_.info("listening", {{"address", where}, {"path", path_}, {"tls", "on"}});
     } else {
@@ -170,6 +171,14 @@ class HttpInput : public Input {
     // --once: an HTTP input has nothing already there to read, so it is idle at once; the agent
     // then stops as soon as the other inputs are done too.
     if (ctx_.once && ctx_.on_idle) once_timer_.start(0, 0, [this] { ctx_.on_idle(); });
+  }
+
+  InputStatus status() const override {
+    InputStatus result;
+    if (!listening_.empty()) result.listen = listening_;
+    result.connections = server_ ? server_->connections_open() : 0;
+    result.requests_in_flight = in_flight_;
+    return result;
   }
 
   void stop(std::function<void()> stopped) override {
@@ -314,6 +323,7 @@ class HttpInput : public Input {
   loop::Timer once_timer_;
   bool stopping_ = false;
   size_t in_flight_ = 0;
+  std::string listening_;  // HOST:PORT once listening
   std::function<void()> on_stopped_;
   Counter* records_;
   std::map<int, Counter*> by_status_;

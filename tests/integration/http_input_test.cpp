@@ -288,7 +288,9 @@ TEST_CASE("http: a full buffer answers 503 with Retry-After, appends nothing, lo
 }
 
 TEST_CASE("http: SIGTERM stops the agent while a client holds an idle keep-alive connection") {
-  Running a;
+  HttpAgent config;
+  config.extra_service = "  http_server: {listen: 127.0.0.1:0}\n";
+  Running a(config);
   RawClient raw(a.port);
   const std::string body = ndjson(0, 1);
   raw.send(
@@ -298,6 +300,16 @@ TEST_CASE("http: SIGTERM stops the agent while a client holds an idle keep-alive
   auto answers = raw.read(1);
   REQUIRE(answers.size() == 1);
   CHECK(answers[0].status == 200);
+  // The status page shows the input's address and the connection.
+  const int monitoring = monitoring_port(a.dir / "agent0.stderr");
+  REQUIRE(monitoring != 0);
+  CurlClient client;
+  rapidjson::Document status =
+      json(client.get("http://127.0.0.1:" + std::to_string(monitoring) + "/api/v1/status").body);
+  const rapidjson::Value& input = status["inputs"][0];
+  CHECK(std::string(input["listen"].GetString()) == "127.0.0.1:" + std::to_string(a.port));
+  CHECK(input["connections"].GetUint64() == 1);
+  CHECK(input["records"].GetUint64() == 1);
   // The connection stays open and idle (the idle timeout is 60 s): the agent must not wait.
   CHECK(stop_agent(*a.agent, a.dir / "agent0.stderr") == 0);
   a.agent.reset();

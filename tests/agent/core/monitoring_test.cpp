@@ -130,6 +130,7 @@ TEST_CASE("status: per input its records, paused while the buffer is full, and i
   CHECK(std::string(http["name"].GetString()) == "receiver");
   CHECK(http["records"].GetUint64() == 0);
   CHECK_FALSE(http.HasMember("files"));
+  CHECK_FALSE(http.HasMember("listen"));
   // The outputs are unchanged by the inputs.
   CHECK(std::string(doc["outputs"][0]["name"].GetString()) == "es");
 
@@ -141,6 +142,23 @@ TEST_CASE("status: per input its records, paused while the buffer is full, and i
   CHECK(doc["inputs"][0]["paused"].GetBool());
   CHECK(doc["inputs"][1]["paused"].GetBool());
   CHECK(doc["inputs"][0]["files"][0]["lag_bytes"].GetUint64() == 0);
+}
+
+TEST_CASE("status: an input that listens shows its address, connections and requests") {
+  Fixture f;
+  std::vector<Monitoring::InputReport> inputs(1);
+  inputs[0].name = "receiver";
+  inputs[0].type = "http";
+  inputs[0].status.listen = "127.0.0.1:8080";
+  inputs[0].status.connections = 3;
+  inputs[0].status.requests_in_flight = 2;
+  Monitoring monitoring{f.health, f.metrics, [&] { return f.stats; }, [&] { return inputs; }};
+  rapidjson::Document doc = parse(monitoring.answer("GET", "/api/v1/status").body);
+  const rapidjson::Value& http = doc["inputs"][0];
+  CHECK(std::string(http["listen"].GetString()) == "127.0.0.1:8080");
+  CHECK(http["connections"].GetUint64() == 3);
+  CHECK(http["requests_in_flight"].GetUint64() == 2);
+  CHECK_FALSE(http.HasMember("files"));
 }
 
 TEST_CASE("status: no inputs known, an empty list") {
