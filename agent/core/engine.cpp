@@ -255,6 +255,16 @@ void Engine::start_instances() {
     d->start();
 }
 
+void Engine::stop_inputs() {
+  inputs_running_ = inputs_.size();
+  if (inputs_.empty()) {
+    input_stopped();
+    return;
+  }
+  for (auto& input : inputs_)
+    input->stop([this] { input_stopped(); });
+}
+
 void Engine::begin_shutdown(const char* why) {
   if (stopping_) {
     log_.warn("second stop request; exiting now, unacknowledged records will be read again",
@@ -272,12 +282,7 @@ void Engine::begin_shutdown(const char* why) {
     exit_now(1);
   });
   if (reloading_) return;  // the inputs are stopping already; finish_reload() stops for good
-  if (inputs_.empty()) {
-    input_stopped();
-    return;
-  }
-  for (auto& input : inputs_)
-    input->stop([this] { input_stopped(); });
+  stop_inputs();
 }
 
 void Engine::input_stopped() {
@@ -337,13 +342,7 @@ void Engine::begin_reload() {
     return;
   }
   reloading_ = true;
-  inputs_running_ = inputs_.size();
-  if (inputs_.empty()) {
-    input_stopped();
-    return;
-  }
-  for (auto& input : inputs_)
-    input->stop([this] { input_stopped(); });
+  stop_inputs();
 }
 
 void Engine::clear_health() {
@@ -354,16 +353,20 @@ void Engine::clear_health() {
   health_->condition("buffer", Health::Kind::kBufferFull).clear();
 }
 
-void Engine::finish_reload() {
-  // Everything the inputs read is in the buffer and acknowledged, and no output has a request
-  // under way: what is torn down here holds nothing that is not on disk.
-  clear_health();
+void Engine::tear_down() {
   inputs_.clear();
   sinks_.clear();
   input_records_.clear();
   pipeline_.reset();
   drivers_.clear();
   queue_.reset();
+}
+
+void Engine::finish_reload() {
+  // Everything the inputs read is in the buffer and acknowledged, and no output has a request
+  // under way: what is torn down here holds nothing that is not on disk.
+  clear_health();
+  tear_down();
   reloading_ = false;
   if (stopping_) {  // SIGTERM came during the reload
     output_drained();
@@ -380,12 +383,7 @@ void Engine::finish_reload() {
     // The new configuration was valid, but building from it failed (a port in use, a file
     // that cannot be created): go back to the one that was running.
     log_.error("reload failed, going back to the previous configuration", {{"error", e.what()}});
-    inputs_.clear();
-    sinks_.clear();
-    input_records_.clear();
-    pipeline_.reset();
-    drivers_.clear();
-    queue_.reset();
+    tear_down();
     owned_config_ = std::move(previous);
     config_ = owned_config_ ? owned_config_.get() : before;
     try {

@@ -42,6 +42,8 @@ class Engine {
   void build();
   // Starts the inputs and the outputs built by build(); throws what an input's start() throws.
   void start_instances();
+  // Stops every input; input_stopped() counts them back.
+  void stop_inputs();
   void begin_shutdown(const char* why);
   // SIGHUP: loads and validates the configuration file again. An invalid one is logged and the
   // running pipeline kept. A valid one replaces it the way a restart would, without one: the
@@ -51,6 +53,8 @@ class Engine {
   // instance name, so instances whose names are unchanged carry on where they were.
   void begin_reload();
   void finish_reload();
+  // Destroys the pipeline's instances and closes the buffer (everything in it is on disk).
+  void tear_down();
   // Clears the health conditions of the pipeline about to be torn down.
   void clear_health();
   void input_stopped();
