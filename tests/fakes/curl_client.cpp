@@ -4,6 +4,7 @@
 #include <zlib.h>
 
 #include <stdexcept>
+#include <utility>
 
 namespace auditrelay::fakes {
 namespace {
@@ -37,7 +38,8 @@ std::string HttpResult::header(const std::string& name) const {
   return "";
 }
 
-CurlClient::CurlClient() : easy_(curl_easy_init()) {
+CurlClient::CurlClient(std::string ca_file)
+    : easy_(curl_easy_init()), ca_file_(std::move(ca_file)) {
   if (easy_ == nullptr) throw std::runtime_error("curl_easy_init failed");
 }
 
@@ -49,11 +51,17 @@ HttpResult CurlClient::request(const std::string& method, const std::string& url
                                const std::string& body, const std::vector<std::string>& headers,
                                long timeout_ms) {
   HttpResult result;
+  char error[CURL_ERROR_SIZE] = {};
   curl_easy_reset(easy_);  // keeps the connection cache
   curl_easy_setopt(easy_, CURLOPT_URL, url.c_str());
   curl_easy_setopt(easy_, CURLOPT_CUSTOMREQUEST, method.c_str());
   curl_easy_setopt(easy_, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(easy_, CURLOPT_TIMEOUT_MS, timeout_ms);
+  curl_easy_setopt(easy_, CURLOPT_ERRORBUFFER, error);
+  if (!ca_file_.empty()) {
+    curl_easy_setopt(easy_, CURLOPT_CAINFO, ca_file_.c_str());
+    curl_easy_setopt(easy_, CURLOPT_CAPATH, nullptr);  // only the test's CA
+  }
   if (method == "HEAD") curl_easy_setopt(easy_, CURLOPT_NOBODY, 1L);
   if (!body.empty() || method == "POST" || method == "PUT") {
     curl_easy_setopt(easy_, CURLOPT_POSTFIELDS, body.data());
@@ -69,6 +77,10 @@ HttpResult CurlClient::request(const std::string& method, const std::string& url
   curl_easy_setopt(easy_, CURLOPT_HEADERDATA, &result.headers);
   result.code = curl_easy_perform(easy_);
   if (result.code == CURLE_OK) curl_easy_getinfo(easy_, CURLINFO_RESPONSE_CODE, &result.status);
+  new_connections_ = 0;
+  curl_easy_getinfo(easy_, CURLINFO_NUM_CONNECTS, &new_connections_);
+  error_ = error[0] != '\0' ? error : curl_easy_strerror(result.code);
+  curl_easy_setopt(easy_, CURLOPT_ERRORBUFFER, nullptr);  // `error` goes out of scope
   curl_slist_free_all(list);
   return result;
 }

@@ -19,7 +19,9 @@ struct HttpResult {
 
 class CurlClient {
  public:
-  CurlClient();
+  // With `ca_file`, HTTPS servers are trusted only if that file (a test's self-signed
+  // certificate) vouches for them.
+  explicit CurlClient(std::string ca_file = "");
   ~CurlClient();
   CurlClient(const CurlClient&) = delete;
   CurlClient& operator=(const CurlClient&) = delete;
@@ -33,8 +35,16 @@ class CurlClient {
     return request("POST", url, body, headers);
   }
 
+  // Connections the last request opened: 0 when it reused the previous one.
+  long new_connections() const { return new_connections_; }
+  // The last transfer's error text (CURLOPT_ERRORBUFFER), for test failure messages.
+  const std::string& error() const { return error_; }
+
  private:
   CURL* easy_;
+  std::string ca_file_;
+  long new_connections_ = 0;
+  std::string error_;
 };
 
 // gzip-compresses `data` (zlib's gzip wrapper), for Content-Encoding: gzip bodies.
