@@ -1,13 +1,14 @@
 # Thin wrapper over CMake. `make demo` and `make test` are the two set-up commands of README.md.
 BUILD_DIR   ?= build
 BENCH_DIR   ?= build-release
+PACKAGE_DIR ?= build-package
 BUILD_TYPE  ?= RelWithDebInfo
 JOBS        ?= $(shell nproc)
 CMAKE_FLAGS ?=
 DEMO_STATE  := .state/demo
 MAKEFLAGS   += --no-print-directory
 
-.PHONY: all deps build demo test bench clean
+.PHONY: all deps build demo test bench package clean
 
 all: build
 
@@ -33,5 +34,13 @@ bench: deps
 	@cmake --build $(BENCH_DIR) -j $(JOBS)
 	bash tests/bench/run.sh $(BENCH_DIR) $(BENCH_ARGS)
 
+# The .deb (README.md "Install as a service"): a Release build of its own, then CPack.
+package: deps
+	@cmake -S . -B $(PACKAGE_DIR) -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr \
+		-DAUDITRELAY_BUILD_TESTS=OFF "-DCMAKE_EXE_LINKER_FLAGS=-Wl,-z,relro,-z,now" >/dev/null
+	@cmake --build $(PACKAGE_DIR) -j $(JOBS)
+	cd $(PACKAGE_DIR) && cpack -G DEB
+	@ls -1 $(PACKAGE_DIR)/auditrelay_*.deb
+
 clean:
-	rm -rf $(BUILD_DIR) $(BENCH_DIR) .state
+	rm -rf $(BUILD_DIR) $(BENCH_DIR) $(PACKAGE_DIR) .state

@@ -20,6 +20,10 @@ packages=(
   libcli11-dev          # command line
   doctest-dev           # tests
   prometheus            # promtool: checks the metrics exposition (integration tests)
+  libsystemd-dev        # sd_notify: readiness and watchdog under systemd (Type=notify)
+  systemd               # systemd-analyze: verify and score the unit (tests/packaging)
+  dpkg-dev              # dpkg-shlibdeps: the .deb's Depends (make package, CPack)
+  lintian               # checks the .deb (tests/packaging)
 )
 
 missing=()
