@@ -89,6 +89,7 @@ fs::path ensure_directory(const fs::path& dir) {
 Engine::Engine(const PipelineConfig& config, const PluginRegistry& plugins, RunOptions options)
     : config_(&config), plugins_(plugins), options_(options) {
   uv_loop_init(&loop_);
+  notify_ = std::make_unique<ServiceNotify>(&loop_);
 }
 
 Engine::~Engine() {
@@ -100,6 +101,7 @@ Engine::~Engine() {
   queue_.reset();
   signals_.clear();
   shutdown_timer_.reset();
+  notify_.reset();  // its watchdog timer closes while the loop still exists
   // Let the close callbacks of the handles above run, then release the loop.
   uv_run(&loop_, UV_RUN_DEFAULT);
   uv_loop_close(&loop_);
@@ -241,6 +243,8 @@ int Engine::run() {
   log_.info("started", {{"inputs", inputs_.size()},
                         {"outputs", config_->outputs.size()},
                         {"config", config_->file.string()}});
+  notify_->ready();
+  notify_->start_watchdog();
 
   uv_run(&loop_, UV_RUN_DEFAULT);
   return 0;
@@ -272,6 +276,7 @@ void Engine::begin_shutdown(const char* why) {
     exit_now(1);
   }
   stopping_ = true;
+  notify_->stopping();
   auto timeout = config_->service.duration("shutdown_timeout");
   log_.info("shutting down", {{"reason", why}, {"timeout_ms", timeout.count()}});
   shutdown_timer_ = std::make_unique<loop::Timer>(&loop_);
@@ -308,6 +313,7 @@ void Engine::output_drained() {
     return;
   }
   log_.info("stopped cleanly");
+  notify_->stop_watchdog();
   // Stopped inputs may still hold handles that keep the loop running (an HTTP client's idle
   // keep-alive connection): destroying them closes those.
   inputs_.clear();
@@ -342,6 +348,7 @@ void Engine::begin_reload() {
     return;
   }
   reloading_ = true;
+  notify_->reloading();
   stop_inputs();
 }
 
@@ -394,8 +401,10 @@ void Engine::finish_reload() {
                  {{"error", again.what()}});
       exit_now(1);
     }
+    notify_->ready();
     return;
   }
+  notify_->ready();
   log_.info("reloaded", {{"inputs", inputs_.size()},
                          {"outputs", config_->outputs.size()},
                          {"config", config_->file.string()}});

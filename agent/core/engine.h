@@ -14,6 +14,7 @@
 #include "agent/core/output_runner.h"
 #include "agent/core/pipeline.h"
 #include "agent/core/plugin_registry.h"
+#include "agent/core/service_notify.h"
 #include "agent/http/server.h"
 
 namespace auditrelay {
@@ -82,6 +83,7 @@ class Engine {
   std::vector<const Counter*> input_records_;  // auditrelay_input_records_total, as inputs_
   std::vector<std::unique_ptr<loop::Signal>> signals_;
   std::unique_ptr<loop::Timer> shutdown_timer_;
+  std::unique_ptr<ServiceNotify> notify_;  // systemd (Type=notify), when it listens
 
   bool stopping_ = false;
   bool reloading_ = false;
