@@ -169,6 +169,93 @@ TEST_CASE("elasticsearch: kill -9 at random moments of a 200,000-record run: exa
   MESSAGE("kills: " << kills << ", documents sent again and answered 409: " << resent);
 }
 
+namespace {
+
+// Records [from, to) of gateway_record(), appended to `file`.
+void append_records(const std::filesystem::path& file, int from, int to) {
+  std::string lines;
+  for (int i = from; i < to; ++i)
+    lines += gateway_record(i) + "\n";
+  append_file(file, lines);
+}
+
+// The configurations a reload switches between: one or two tail inputs, the elasticsearch output
+// with a batch size, and maybe a file output beside it.
+void write_reload_config(const TempDir& dir, const FakeElasticsearch& es, bool second_input,
+                         bool file_output, int max_records) {
+  std::string yaml =
+      "service:\n"
+      "  log_level: debug\n"
+      "  shutdown_timeout: 60s\n"
+      "  storage: {path: state}\n"
+      "pipeline:\n"
+      "  normalize: {namespace: test}\n"
+      "  inputs:\n"
+      "    - name: gateway\n"
+      "      type: tail\n"
+      "      paths: [\"in/*.jsonl\"]\n"
+      "      schema: policy_gateway\n"
+      "      read_from_head: true\n"
+      "      refresh_interval: 50ms\n";
+  if (second_input) {
+    yaml +=
+        "    - name: second\n"
+        "      type: tail\n"
+        "      paths: [\"in2/*.jsonl\"]\n"
+        "      schema: auto\n"
+        "      read_from_head: true\n"
+        "      refresh_interval: 50ms\n";
+  }
+  yaml += "  outputs:\n    - name: es\n      type: elasticsearch\n      hosts: [\"" + es.url() +
+          "\"]\n      batch: {max_records: " + std::to_string(max_records) +
+          ", flush_interval: 50ms}\n      retry: {initial: 20ms, max: 1s}\n";
+  if (file_output) yaml += "    - name: copy\n      type: file\n      path: copy.ndjson\n";
+  write_file(dir / "agent.yaml", yaml);
+}
+
+size_t occurrences(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1))
+    ++n;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "elasticsearch: reloads change inputs and outputs during a 100,000-record run: exactly N") {
+  TempDir dir;
+  FakeElasticsearch es(dir.path());
+  std::filesystem::create_directories(dir / "in");
+  std::filesystem::create_directories(dir / "in2");
+  append_records(dir / "in" / "audit.jsonl", 0, 50'000);
+  write_reload_config(dir, es, false, false, 500);
+  auto agent = start_agent(dir);
+  const auto log = [&] { return read_file(dir / "agent0.stderr"); };
+  REQUIRE(wait_until([&] { return es.indexed() >= 5'000; }, seconds(60)));
+
+  // 1: a second input (with records of its own) and a second output, mid-run.
+  append_records(dir / "in2" / "other.jsonl", 50'000, 80'000);
+  write_reload_config(dir, es, true, true, 500);
+  agent->signal(SIGHUP);
+  REQUIRE(wait_until([&] { return occurrences(log(), "engine: reloaded") == 1; }, seconds(60)));
+  append_records(dir / "in" / "audit.jsonl", 80'000, 100'000);
+
+  // 2: an invalid file is refused; the pipeline runs on.
+  write_file(dir / "agent.yaml", read_file(dir / "agent.yaml") + "  bogus: [\n");
+  agent->signal(SIGHUP);
+  REQUIRE(wait_until([&] { return occurrences(log(), "reload refused") == 1; }, seconds(60)));
+
+  // 3: the file output goes, the elasticsearch output's batches shrink.
+  write_reload_config(dir, es, true, false, 200);
+  agent->signal(SIGHUP);
+  REQUIRE(wait_until([&] { return occurrences(log(), "engine: reloaded") == 2; }, seconds(60)));
+
+  REQUIRE(indexed_reaches(es, 100'000, seconds(120)));
+  CHECK(stop_agent(*agent, dir / "agent0.stderr") == 0);
+  check_exactly_once(es, 100'000);
+}
+
 TEST_CASE("elasticsearch: a receiver down for 60 s, then back: everything delivered") {
   TempDir dir;
   FakeElasticsearch es(dir.path());
