@@ -22,7 +22,8 @@ inline std::optional<Rejection> normalize_record(Normalizer& normalizer, const R
                          std::to_string(record.size) + " bytes are kept"};
   }
   return normalizer.normalize(batch.bytes(record), schema,
-                              {batch.source(record).id_key, record.position}, out, event_type);
+                              {batch.source(record).id_key, record.position}, out, event_type,
+                              batch.readable_after(record));
 }
 
 }  // namespace auditrelay

@@ -44,6 +44,8 @@ class RawBatch {
   }
 
   std::string_view bytes(const RawRecord& r) const { return {data_.data() + r.offset, r.size}; }
+  // How many bytes of data() follow the record (a parser may read ahead into them).
+  size_t readable_after(const RawRecord& r) const { return data_.size() - r.offset - r.size; }
   const RecordSource& source(const RawRecord& r) const { return sources_[r.source]; }
 
   // Empties the batch, keeping its memory for the next one.

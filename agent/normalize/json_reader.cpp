@@ -60,7 +60,8 @@ std::optional<Rejection> JsonReader::prepare(size_t size, unsigned depth) {
   return std::nullopt;
 }
 
-std::optional<Rejection> JsonReader::parse(std::string_view raw, unsigned max_depth) {
+std::optional<Rejection> JsonReader::parse(std::string_view raw, unsigned max_depth,
+                                           size_t readable_after) {
   if (is_blank(raw)) return Rejection{RejectReason::kEmpty, "record is empty or whitespace only"};
   // JSON text cannot hold a raw NUL anywhere; said plainly rather than as a parse error.
   if (size_t nul = raw.find('\0'); nul != std::string_view::npos) {
@@ -68,9 +69,13 @@ std::optional<Rejection> JsonReader::parse(std::string_view raw, unsigned max_de
   }
   const unsigned depth = std::min(max_depth, kDepthCeiling);
   if (auto rejection = prepare(raw.size(), depth)) return rejection;
-  input_.assign(raw);
-  input_.append(simdjson::SIMDJSON_PADDING, '\0');
-  simdjson::error_code error = parser_.parse(input_.data(), raw.size(), false).get(root_);
+  const char* text = raw.data();
+  if (readable_after < simdjson::SIMDJSON_PADDING) {
+    input_.assign(raw);
+    input_.append(simdjson::SIMDJSON_PADDING, '\0');
+    text = input_.data();
+  }
+  simdjson::error_code error = parser_.parse(text, raw.size(), false).get(root_);
   if (error) return explain_rejection(raw, depth, error);
   return std::nullopt;
 }

@@ -24,8 +24,11 @@ class JsonReader {
   JsonReader& operator=(const JsonReader&) = delete;
 
   // Parses `raw`, refusing nesting deeper than `max_depth` objects and arrays. On success
-  // root() is the record until the next call; its strings point into this reader.
-  std::optional<Rejection> parse(std::string_view raw, unsigned max_depth);
+  // root() is the record until the next call; its strings point into this reader. With
+  // SIMDJSON_PADDING bytes readable after `raw` (`readable_after`), `raw` is parsed where it
+  // is; otherwise it is copied into a padded buffer first.
+  std::optional<Rejection> parse(std::string_view raw, unsigned max_depth,
+                                 size_t readable_after = 0);
   simdjson::dom::element root() const { return root_; }
 
  private:

@@ -108,9 +108,10 @@ Normalizer::~Normalizer() = default;
 
 std::optional<Rejection> Normalizer::normalize(std::string_view raw, Schema schema,
                                                const RecordPosition& where, DocumentBatch& out,
-                                               normalize::EventType* event_type) {
+                                               normalize::EventType* event_type,
+                                               size_t readable_after) {
   State& s = *state_;
-  if (auto rejection = s.reader.parse(raw, options_.max_depth)) return rejection;
+  if (auto rejection = s.reader.parse(raw, options_.max_depth, readable_after)) return rejection;
   const Json record = s.reader.root();
   if (!record.is_object()) return not_an_object(record);
   const SchemaNormalizer normalizer = pick(record, schema);

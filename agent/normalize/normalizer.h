@@ -66,10 +66,13 @@ class Normalizer {
 
   // Normalizes `raw` (one record, no line terminator) with `schema`. On success appends the
   // document to `out` and returns nullopt; otherwise appends nothing and returns why.
-  // `event_type`, when given, receives the types of the record's decision.
+  // `event_type`, when given, receives the types of the record's decision. When at least
+  // `readable_after` bytes after `raw` may be read (the rest of a batch), the parser reads the
+  // record where it is instead of copying it first.
   std::optional<Rejection> normalize(std::string_view raw, Schema schema,
                                      const RecordPosition& where, DocumentBatch& out,
-                                     normalize::EventType* event_type = nullptr);
+                                     normalize::EventType* event_type = nullptr,
+                                     size_t readable_after = 0);
 
   const NormalizeOptions& options() const { return options_; }
 

@@ -137,7 +137,7 @@ void write_policy(JsonWriter& w, const Slots& slots, const std::vector<Member>& 
   w.StartObject();
   for (size_t i = 0; i < kFieldCount; ++i) {
     if (!slots[i]) continue;
-    write_key(w, kFields[i].name);
+    w.PlainKey(kFields[i].name);  // our own names: nothing to escape
     if (i == kDataClassification && slots[i]->is_string()) {
       w.StartArray();  // a single tag is written as a one-element array
       write_value(w, *slots[i]);

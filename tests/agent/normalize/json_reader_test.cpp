@@ -83,3 +83,28 @@ TEST_CASE("a big record after small ones, and small ones after it") {
 
 }  // namespace
 }  // namespace auditrelay::normalize
+
+namespace auditrelay::normalize {
+namespace {
+
+TEST_CASE("a record parsed where it lies in a batch reads nothing of what follows it") {
+  JsonReader reader;
+  // What follows the record is garbage to a JSON parser: it must not matter.
+  const std::string batch = std::string(R"({"a":"b","n":[1,2]})") + "}}]],\"\\" +
+                            std::string(simdjson::SIMDJSON_PADDING, 'x');
+  const std::string_view record(batch.data(), 19);
+  REQUIRE_FALSE(reader.parse(record, 8, batch.size() - record.size()));
+  CHECK(reader.root()["a"].get_string().value() == "b");
+  CHECK(reader.root()["n"].get_array().value().size() == 2);
+  // Too little room after it: copied first, the same result.
+  REQUIRE_FALSE(reader.parse(record, 8, 3));
+  CHECK(reader.root()["a"].get_string().value() == "b");
+  // A bad record in place is explained like a copied one.
+  const std::string bad = std::string(R"({"a":})") + std::string(64, ' ');
+  auto rejection = reader.parse(std::string_view(bad.data(), 6), 8, bad.size() - 6);
+  REQUIRE(rejection);
+  CHECK(rejection->reason == RejectReason::kInvalidJson);
+}
+
+}  // namespace
+}  // namespace auditrelay::normalize
