@@ -35,7 +35,7 @@ constexpr std::array kStorageSettings{
                 .choices = kSyncModes},
     SettingSpec{.key = "sync_interval",
                 .type = SettingType::kDuration,
-                .default_value = "25ms",
+                .default_value = "10ms",
                 .doc = "sync: batch — at most one fsync per this interval"},
     SettingSpec{.key = "segment_bytes",
                 .type = SettingType::kSize,

@@ -24,7 +24,7 @@ struct PipelineOptions {
   NormalizeOptions normalize;
   std::filesystem::path dead_letter_path;
   buffer::SyncMode sync = buffer::SyncMode::kBatch;
-  std::chrono::milliseconds sync_interval{25};
+  std::chrono::milliseconds sync_interval{10};
   buffer::WhenFull when_full = buffer::WhenFull::kBlock;
   Health* health = nullptr;  // given: the condition "buffer" is set while inputs wait for room
 };

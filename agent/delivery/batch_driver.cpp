@@ -444,6 +444,18 @@ void BatchDriver::completed(uint64_t first_seq) {
 void BatchDriver::commit(uint64_t next_seq) {
   commit_wanted_ = std::max(commit_wanted_, next_seq);
   if (committing_ || commit_retry_timer_.active() || commit_wanted_ <= committed_) return;
+  // Each save costs two fsyncs: save at most every kCommitIntervalMs (what is delivered but not
+  // yet saved is only sent again after a crash, and the receiver's ids make that harmless). The
+  // last save of a drain goes at once.
+  const uint64_t now = uv_now(loop_);
+  const bool finishing =
+      on_drained_ && (stopping_ || (in_flight_.empty() && !next_ && caught_up_));
+  if (!finishing && last_commit_ms_ && now < *last_commit_ms_ + kCommitIntervalMs) {
+    commit_retry_timer_.start(*last_commit_ms_ + kCommitIntervalMs - now, 0,
+                              [this] { commit(commit_wanted_); });
+    return;
+  }
+  last_commit_ms_ = now;
   committing_ = true;
   const uint64_t target = commit_wanted_;
   auto error = std::make_shared<std::string>();
@@ -460,16 +472,7 @@ void BatchDriver::commit(uint64_t next_seq) {
         } else {
           commit_failures_ = 0;
           committed_ = target;
-          // Each save costs two fsyncs: save again at most every kCommitIntervalMs (what is
-          // delivered but not yet saved is only sent again after a crash, and the receiver's
-          // ids make that harmless). A drain saves at once.
-          if (commit_wanted_ > committed_) {
-            if (on_drained_) {
-              commit(commit_wanted_);
-            } else {
-              commit_retry_timer_.start(kCommitIntervalMs, 0, [this] { commit(commit_wanted_); });
-            }
-          }
+          commit(commit_wanted_);  // what was delivered meanwhile, in its turn
         }
         maybe_finish_drain();
       });

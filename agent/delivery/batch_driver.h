@@ -112,8 +112,9 @@ class BatchDriver : public OutputRunner {
   size_t awaiting_ = 0;  // batches answered, waiting for the receiver's confirmation
 
   bool committing_ = false;
-  uint64_t commit_wanted_ = 0;  // the highest cursor asked for
-  uint64_t committed_ = 0;      // the last one saved
+  uint64_t commit_wanted_ = 0;              // the highest cursor asked for
+  std::optional<uint64_t> last_commit_ms_;  // uv_now() when the last save started
+  uint64_t committed_ = 0;                  // the last one saved
   unsigned commit_failures_ = 0;
 
   bool stopping_ = false;  // drain without until_caught_up: nothing new is started

@@ -6,6 +6,7 @@
 #include <array>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <set>
 
 #include "agent/loop/handle.h"
@@ -54,6 +55,7 @@ constexpr std::array kSettings{
 constexpr int kMaxBatchesInFlight = 4;
 // A shutdown waits for this many failed offset saves (one a second) before it gives up.
 constexpr unsigned kSaveAttemptsAtStop = 3;
+constexpr uint64_t kSaveIntervalMs = 100;
 
 int64_t now_ms(uv_loop_t* loop) {
   return static_cast<int64_t>(uv_now(loop));
@@ -218,6 +220,20 @@ class TailInput : public Input {
   // lost meanwhile, the records would only be read again after a restart.
   void save_offsets() {
     if (!dirty_ || saving_ || save_retry_pending_) return;
+    // Each save costs two fsyncs: at most one every kSaveIntervalMs while reading (what was
+    // acknowledged since the last save is only read again after a crash, with the same record
+    // ids). Stopping saves at once.
+    const uint64_t now = uv_now(ctx_.loop);
+    if (!stopping_ && last_save_ms_ && now < *last_save_ms_ + kSaveIntervalMs) {
+      save_retry_pending_ = true;
+      save_retry_.start(*last_save_ms_ + kSaveIntervalMs - now, 0, [this] {
+        save_retry_pending_ = false;
+        save_offsets();
+        if (stopping_) maybe_finish_stop();
+      });
+      return;
+    }
+    last_save_ms_ = now;
     dirty_ = false;
     saving_ = true;
     auto offsets = std::make_shared<std::vector<StoredOffset>>(committed_.stored());
@@ -342,6 +358,7 @@ class TailInput : public Input {
   bool saving_ = false;
   bool saved_once_ = false;
   bool save_retry_pending_ = false;
+  std::optional<uint64_t> last_save_ms_;  // uv_now() when the last save started
   unsigned save_failures_ = 0;
   loop::Timer save_retry_;
   bool stopping_ = false;
