@@ -250,6 +250,13 @@ void Pipeline::processed(const std::string& error) {
   if (job.full) {
     // Backpressure: the input waits for this acknowledgement, so it stops reading.
     full_waits_->inc();
+    if (!paused_for_space_) {
+      log_.warn("buffer full (storage.max_bytes); inputs paused until outputs catch up");
+      paused_for_space_ = true;
+      if (full_health_ != nullptr) {
+        full_health_->set("storage.max_bytes reached; inputs paused until outputs catch up");
+      }
+    }
     if (job.refuse_when_full) {
       // Its client is told to come back later; the batch is not kept, nor retried here.
       std::unique_ptr<Job> refused = std::move(queue_.front());
@@ -260,13 +267,6 @@ void Pipeline::processed(const std::string& error) {
       start_next();
       normalize_ahead();
       return;
-    }
-    if (!paused_for_space_) {
-      log_.warn("buffer full (storage.max_bytes); inputs paused until outputs catch up");
-      paused_for_space_ = true;
-      if (full_health_ != nullptr) {
-        full_health_->set("storage.max_bytes reached; inputs paused until outputs catch up");
-      }
     }
     retry_timer_.start(200, 0, [this] { start_next(); });
     return;

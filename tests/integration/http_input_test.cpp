@@ -272,6 +272,11 @@ TEST_CASE("http: a full buffer answers 503 with Retry-After, appends nothing, lo
   CHECK(metrics.find("auditrelay_buffer_appended_records_total 10\n") != std::string::npos);
   CHECK(metrics.find("auditrelay_http_requests_total{input=\"api\",status=\"503\"} 1") !=
         std::string::npos);
+  // The health check says why: a refused POST counts as an input paused by a full buffer.
+  const std::string health = "http://127.0.0.1:" + std::to_string(monitoring) + "/api/v1/health";
+  HttpResult unhealthy = client.get(health);
+  CHECK(unhealthy.status == 503);
+  CHECK(unhealthy.body.find("storage.max_bytes reached") != std::string::npos);
 
   // Elasticsearch recovers; the client sends the refused body again once there is room.
   es.clear_faults();
@@ -281,6 +286,7 @@ TEST_CASE("http: a full buffer answers 503 with Retry-After, appends nothing, lo
                      std::chrono::seconds(15)));
   CHECK(retried.status == 200);
   CHECK(json(retried.body)["accepted"].GetInt() == 5);
+  CHECK(client.get(health).status == 200);
   REQUIRE(wait_until([&] { return es.ids().size() == 15; }, std::chrono::seconds(15)));
   std::vector<std::string> ids = es.ids();
   CHECK(std::set<std::string>(ids.begin(), ids.end()).size() == 15);
