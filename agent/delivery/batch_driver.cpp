@@ -30,8 +30,6 @@ struct BatchDriver::Batch {
 
 namespace {
 
-// The least time between two saves of the cursor.
-constexpr uint64_t kCommitIntervalMs = 100;
 // Requests whose documents hold at most this many bytes are encoded on the loop thread.
 constexpr uint64_t kInlineEncodeBytes = 16 * 1024;
 
@@ -60,7 +58,7 @@ BatchDriver::BatchDriver(uv_loop_t* loop, std::string name, std::unique_ptr<Batc
       dead_letter_(options_.dead_letter),
       tracker_(queue.cursor(name_)),
       flush_timer_(loop),
-      commit_retry_timer_(loop),
+      cursor_(loop, name_, queue, log_, [this] { maybe_finish_drain(); }),
       responses_(metrics, name_) {
   MetricLabels labels{{"output", name_}};
   delivered_ = &metrics.counter("auditrelay_output_documents_delivered_total",
@@ -442,49 +440,15 @@ void BatchDriver::completed(uint64_t first_seq) {
 }
 
 void BatchDriver::commit(uint64_t next_seq) {
-  commit_wanted_ = std::max(commit_wanted_, next_seq);
-  if (committing_ || commit_retry_timer_.active() || commit_wanted_ <= committed_) return;
-  // Each save costs two fsyncs: save at most every kCommitIntervalMs (what is delivered but not
-  // yet saved is only sent again after a crash, and the receiver's ids make that harmless). The
-  // last save of a drain goes at once.
-  const uint64_t now = uv_now(loop_);
-  const bool finishing =
-      on_drained_ && (stopping_ || (in_flight_.empty() && !next_ && caught_up_));
-  if (!finishing && last_commit_ms_ && now < *last_commit_ms_ + kCommitIntervalMs) {
-    commit_retry_timer_.start(*last_commit_ms_ + kCommitIntervalMs - now, 0,
-                              [this] { commit(commit_wanted_); });
-    return;
-  }
-  last_commit_ms_ = now;
-  committing_ = true;
-  const uint64_t target = commit_wanted_;
-  auto error = std::make_shared<std::string>();
-  loop::queue_work(
-      loop_, [this, target, error] { *error = queue_.commit(name_, target); },
-      [this, target, error](const std::string& thrown) {
-        committing_ = false;
-        std::string failure = thrown.empty() ? *error : thrown;
-        if (!failure.empty()) {
-          uint64_t delay_ms = next_local_backoff_ms(commit_failures_);
-          log_.error("cannot save the buffer cursor; will retry",
-                     {{"error", failure}, {"retry_in_ms", delay_ms}});
-          commit_retry_timer_.start(delay_ms, 0, [this] { commit(commit_wanted_); });
-        } else {
-          commit_failures_ = 0;
-          committed_ = target;
-          commit(commit_wanted_);  // what was delivered meanwhile, in its turn
-        }
-        maybe_finish_drain();
-      });
+  // The last save of a drain goes at once; the others wait for the saver's interval.
+  const bool finishing = on_drained_ && (stopping_ || (in_flight_.empty() && !next_ && caught_up_));
+  cursor_.save(next_seq, finishing);
 }
 
 void BatchDriver::drain(std::function<void()> done, bool until_caught_up) {
   on_drained_ = std::move(done);
   drain_all_ = until_caught_up;
-  if (commit_retry_timer_.active() && commit_failures_ == 0) {
-    commit_retry_timer_.stop();  // a save waiting for its interval goes now
-    commit(commit_wanted_);
-  }
+  cursor_.hurry();
   if (!drain_all_) {
     stopping_ = true;
     flush_timer_.stop();
@@ -497,8 +461,8 @@ void BatchDriver::drain(std::function<void()> done, bool until_caught_up) {
 }
 
 bool BatchDriver::idle() const {
-  return !reading_ && jobs_ == 0 && requests_ == 0 && !committing_ &&
-         (commit_wanted_ <= committed_ || stopping_);
+  return !reading_ && jobs_ == 0 && requests_ == 0 && !cursor_.saving() &&
+         (cursor_.saved() || stopping_);
 }
 
 void BatchDriver::maybe_finish_drain() {
@@ -507,7 +471,7 @@ void BatchDriver::maybe_finish_drain() {
   // Nothing may keep the loop alive now: timers stop, the output closes its connections.
   stopping_ = true;
   flush_timer_.stop();
-  commit_retry_timer_.stop();
+  cursor_.stop();
   for (auto& [first, batch] : in_flight_) {
     if (batch->retry_timer) batch->retry_timer->stop();
   }

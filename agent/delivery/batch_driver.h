@@ -27,6 +27,7 @@
 #include "agent/core/log.h"
 #include "agent/core/output_runner.h"
 #include "agent/delivery/batch_output.h"
+#include "agent/delivery/cursor_saver.h"
 #include "agent/delivery/delivery_settings.h"
 #include "agent/delivery/failure_streak.h"
 #include "agent/delivery/output_dead_letter.h"
@@ -97,7 +98,6 @@ class BatchDriver : public OutputRunner {
   OutputDeadLetterFile dead_letter_;
   buffer::CursorTracker tracker_;
   loop::Timer flush_timer_;
-  loop::Timer commit_retry_timer_;
 
   std::map<uint64_t, std::unique_ptr<Batch>> in_flight_;  // by first_seq
   std::unique_ptr<Batch> next_;             // read ahead: filling, or ready and waiting for a slot
@@ -111,11 +111,7 @@ class BatchDriver : public OutputRunner {
   uint64_t requests_ = 0;                   // requests in flight, not yet answered
   size_t awaiting_ = 0;  // batches answered, waiting for the receiver's confirmation
 
-  bool committing_ = false;
-  uint64_t commit_wanted_ = 0;              // the highest cursor asked for
-  std::optional<uint64_t> last_commit_ms_;  // uv_now() when the last save started
-  uint64_t committed_ = 0;                  // the last one saved
-  unsigned commit_failures_ = 0;
+  CursorSaver cursor_;
 
   bool stopping_ = false;  // drain without until_caught_up: nothing new is started
   bool drain_all_ = false;

@@ -1,0 +1,54 @@
+// Saves one output's buffer cursor (DiskQueue::commit) off the loop thread: one save at a time,
+// at most one every interval while delivering (each save costs two fsyncs; what is delivered but
+// not yet saved is only sent again after a crash, and the receiver's ids make that harmless),
+// and after a failure again with a growing pause.
+#pragma once
+
+#include <uv.h>
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "agent/buffer/disk_queue.h"
+#include "agent/core/log.h"
+#include "agent/loop/handle.h"
+
+namespace auditrelay::delivery {
+
+class CursorSaver {
+ public:
+  // `settled` is called on the loop thread after every save, successful or not.
+  CursorSaver(uv_loop_t* loop, std::string output, buffer::DiskQueue& queue, Logger& log,
+              std::function<void()> settled);
+
+  // Asks for the cursor to reach `next_seq`. With `at_once` (the last save of a drain) the
+  // interval is not waited for.
+  void save(uint64_t next_seq, bool at_once);
+  // A save waiting for its interval (not for a retry after a failure) goes now.
+  void hurry();
+  void stop() { timer_.stop(); }
+
+  bool saving() const { return saving_; }
+  // Everything asked for is saved.
+  bool saved() const { return wanted_ <= saved_; }
+
+ private:
+  static constexpr uint64_t kIntervalMs = 100;
+
+  uv_loop_t* loop_;
+  std::string output_;
+  buffer::DiskQueue& queue_;
+  Logger& log_;
+  std::function<void()> settled_;
+  loop::Timer timer_;  // the interval, or the pause after a failure
+  bool saving_ = false;
+  bool at_once_ = false;             // the save under way or due was asked for at once
+  uint64_t wanted_ = 0;              // the highest cursor asked for
+  uint64_t saved_ = 0;               // the last one saved
+  std::optional<uint64_t> last_ms_;  // uv_now() when the last save started
+  unsigned failures_ = 0;
+};
+
+}  // namespace auditrelay::delivery
