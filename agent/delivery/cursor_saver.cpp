@@ -20,9 +20,10 @@ CursorSaver::CursorSaver(uv_loop_t* loop, std::string output, buffer::DiskQueue&
 
 void CursorSaver::save(uint64_t next_seq, bool at_once) {
   wanted_ = std::max(wanted_, next_seq);
+  if (timer_.active() && failures_ == 0 && too_many_unsaved()) timer_.stop();
   if (saving_ || timer_.active() || wanted_ <= saved_) return;
   const uint64_t now = uv_now(loop_);
-  if (!at_once && last_ms_ && now < *last_ms_ + kIntervalMs) {
+  if (!at_once && last_ms_ && now < *last_ms_ + kIntervalMs && !too_many_unsaved()) {
     timer_.start(*last_ms_ + kIntervalMs - now, 0, [this] { save(wanted_, at_once_); });
     return;
   }

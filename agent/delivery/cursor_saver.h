@@ -1,7 +1,8 @@
 // Saves one output's buffer cursor (DiskQueue::commit) off the loop thread: one save at a time,
-// at most one every interval while delivering (each save costs two fsyncs; what is delivered but
-// not yet saved is only sent again after a crash, and the receiver's ids make that harmless),
-// and after a failure again with a growing pause.
+// at most one every interval while delivering unless that many records are waiting (each save
+// costs two fsyncs; what is delivered but not yet saved is only sent again after a crash, and the
+// receiver's ids make that harmless; the record cap bounds how much that can be, whatever the
+// speed), and after a failure again with a growing pause.
 #pragma once
 
 #include <uv.h>
@@ -36,6 +37,9 @@ class CursorSaver {
 
  private:
   static constexpr uint64_t kIntervalMs = 100;
+  static constexpr uint64_t kMaxUnsavedRecords = 16'384;
+
+  bool too_many_unsaved() const { return wanted_ - saved_ >= kMaxUnsavedRecords; }
 
   uv_loop_t* loop_;
   std::string output_;

@@ -55,7 +55,10 @@ constexpr std::array kSettings{
 constexpr int kMaxBatchesInFlight = 4;
 // A shutdown waits for this many failed offset saves (one a second) before it gives up.
 constexpr unsigned kSaveAttemptsAtStop = 3;
+// Offsets are saved at most every kSaveIntervalMs, or sooner when this many acknowledged records
+// would otherwise be read again after a crash.
 constexpr uint64_t kSaveIntervalMs = 100;
+constexpr uint64_t kMaxUnsavedRecords = 16'384;
 
 int64_t now_ms(uv_loop_t* loop) {
   return static_cast<int64_t>(uv_now(loop));
@@ -193,10 +196,14 @@ class TailInput : public Input {
     followed_ = std::move(cycle.followed);
     files_->set(static_cast<int64_t>(cycle.files.size()));
     if (!cycle.batch.empty()) {
-      lines_read_->inc(cycle.batch.size());
+      const uint64_t records = cycle.batch.size();
+      lines_read_->inc(records);
       ++in_flight_;
       ctx_.sink->submit(std::move(cycle.batch),
-                        [this, progress = std::move(cycle.progress)] { acknowledged(progress); });
+                        [this, records, progress = std::move(cycle.progress)] {
+                          unsaved_records_ += records;
+                          acknowledged(progress);
+                        });
     }
     if (cycle.more) wanted_ = true;
     save_offsets();
@@ -219,12 +226,18 @@ class TailInput : public Input {
   // (disk full, read-only storage) is retried after a pause, logged once per streak; nothing is
   // lost meanwhile, the records would only be read again after a restart.
   void save_offsets() {
+    const bool too_many_unsaved = unsaved_records_ >= kMaxUnsavedRecords;
+    if (save_retry_pending_ && save_failures_ == 0 && too_many_unsaved) {
+      save_retry_.stop();  // waiting for the interval only
+      save_retry_pending_ = false;
+    }
     if (!dirty_ || saving_ || save_retry_pending_) return;
-    // Each save costs two fsyncs: at most one every kSaveIntervalMs while reading (what was
-    // acknowledged since the last save is only read again after a crash, with the same record
-    // ids). Stopping saves at once.
+    // Each save costs two fsyncs: at most one every kSaveIntervalMs while reading, unless
+    // kMaxUnsavedRecords wait (what was acknowledged since the last save is only read again after
+    // a crash, with the same record ids). Stopping saves at once.
     const uint64_t now = uv_now(ctx_.loop);
-    if (!stopping_ && last_save_ms_ && now < *last_save_ms_ + kSaveIntervalMs) {
+    if (!stopping_ && !too_many_unsaved && last_save_ms_ &&
+        now < *last_save_ms_ + kSaveIntervalMs) {
       save_retry_pending_ = true;
       save_retry_.start(*last_save_ms_ + kSaveIntervalMs - now, 0, [this] {
         save_retry_pending_ = false;
@@ -235,6 +248,7 @@ class TailInput : public Input {
     }
     last_save_ms_ = now;
     dirty_ = false;
+    unsaved_records_ = 0;
     saving_ = true;
     auto offsets = std::make_shared<std::vector<StoredOffset>>(committed_.stored());
     auto error = std::make_shared<std::string>();
@@ -359,6 +373,7 @@ class TailInput : public Input {
   bool saved_once_ = false;
   bool save_retry_pending_ = false;
   std::optional<uint64_t> last_save_ms_;  // uv_now() when the last save started
+  uint64_t unsaved_records_ = 0;          // acknowledged since the last save started
   unsigned save_failures_ = 0;
   loop::Timer save_retry_;
   bool stopping_ = false;

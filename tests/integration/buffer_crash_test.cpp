@@ -85,9 +85,12 @@ TEST_CASE("kill -9 twenty times while 200,000 records flow: none missing, repeat
   CHECK(d.ids_consistent);  // a repeat carries the same id: an id-keyed receiver keeps one
   MESSAGE("kill -9 x" << kills << ": " << n << " records, " << d.duplicates
                       << " delivered twice (in-flight when killed)");
-  // At most one frame per output per kill is written but not yet committed; a frame holds at
-  // most one tail read cycle (1 MiB, about 11,000 of these records).
-  CHECK(d.duplicates <= static_cast<size_t>(kills) * 11'500);
+  // What repeats after a kill is bounded by counts, not by speed: records whose read offset
+  // was not saved yet (at most 16,384 acknowledged ones, plugins/in_tail/in_tail.cpp, plus up to
+  // four 512 KiB read cycles in flight, about 5,500 of these records each), and the output's
+  // frame written but not yet committed (one read cycle). A tail that never saved its offsets
+  // would read everything again at each start.
+  CHECK(d.duplicates <= static_cast<size_t>(kills) * 45'000);
 }
 
 TEST_CASE("a full buffer (when_full: block) pauses the tail and resumes it without loss") {
