@@ -112,8 +112,7 @@ struct Repairer {
 
 std::string set_aside_corrupt(const fs::path& dir, const Segment& segment, uint64_t offset,
                               std::string_view bytes) {
-  std::error_code ec;
-  fs::create_directories(corrupt_dir(dir), ec);
+  create_private_directories(corrupt_dir(dir));  // a failure shows in the write below
   fs::path target =
       corrupt_dir(dir) / (segment.path.stem().string() + "-" + std::to_string(offset) + ".bin");
   return replace_file_atomically(target, bytes);

@@ -14,24 +14,33 @@ std::string SegmentedQueue::commit(const std::string& output, uint64_t next_seq)
     auto it = cursors_.find(output);
     if (it == cursors_.end()) return "buffer: unknown output " + output;
     next_seq = std::min(next_seq, next_seq_);  // nothing past the last record appended
-    if (next_seq <= it->second) return {};
   }
+  std::string error;
   {
     // A concurrent commit of a higher value may have been written already: never go back.
+    // A failed write is tried again by the next commit of this value or a higher one.
     std::lock_guard lock(commit_mu_);
     uint64_t& durable = durable_cursors_[output];
     if (next_seq > durable) {
-      if (std::string err = write_cursor(options_.dir, output, next_seq); !err.empty()) {
-        return "buffer: " + err;
+      error = write_cursor(options_.dir, output, next_seq);
+      if (error.empty()) {
+        durable = next_seq;
+      } else {
+        error = "buffer: " + error;
       }
-      durable = next_seq;
     }
   }
+  // Even when the cursor file could not be written, the output has these records, and the
+  // segments every output has passed go: on a full disk (ENOSPC) that is what makes room for
+  // the cursor file itself, and without it the buffer would stay full for good. Safe before
+  // the file says so: at the next start a cursor below the oldest record is moved up to it
+  // (load_cursors), so at worst records the file did not count yet are sent again, as after
+  // any crash.
   std::lock_guard lock(mu_);
   uint64_t& cursor = cursors_[output];
   cursor = std::max(cursor, next_seq);
   delete_passed_locked(false);
-  return {};
+  return error;
 }
 
 uint64_t SegmentedQueue::min_cursor_locked() const {

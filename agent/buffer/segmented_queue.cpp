@@ -23,9 +23,8 @@ uint64_t now_unix_ms() {
 }
 
 void make_directory(const fs::path& path) {
-  std::error_code ec;
-  fs::create_directories(path, ec);
-  if (ec) throw std::runtime_error("buffer: cannot create " + path.string() + ": " + ec.message());
+  std::string error = create_private_directories(path);
+  if (!error.empty()) throw std::runtime_error("buffer: cannot create directory: " + error);
 }
 
 // Cursors of the current outputs: from their files, or the oldest record when a file is

@@ -12,6 +12,7 @@
 #include "agent/core/config_schema.h"
 #include "agent/core/engine.h"
 #include "agent/core/log.h"
+#include "agent/core/redact.h"
 
 namespace auditrelay::cli {
 namespace {
@@ -70,7 +71,7 @@ bool probe_output(const InstanceConfig& output, const OutputPlugin& plugin,
     result.ok = false;
     result.message = std::string("could not probe: ") + e.what();
   }
-  if (!result.target.empty()) line += " " + result.target;
+  if (!result.target.empty()) line += " " + redact_url_passwords(result.target);
   line += std::string(": ") + (result.ok ? "ok" : "FAILED") + " \u2014 " + result.message;
   for (char& c : line)
     if (c == '\n' || c == '\r') c = ' ';

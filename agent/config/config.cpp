@@ -1,11 +1,14 @@
 #include "agent/config/config.h"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <sstream>
 #include <system_error>
 
 #include "agent/config/instances.h"
@@ -15,21 +18,71 @@
 namespace auditrelay {
 namespace {
 
+// Notes where each document starts (its first token) and where its root node is; nothing
+// else of the parse is kept.
+class DocumentMarks : public YAML::EventHandler {
+ public:
+  std::vector<YAML::Mark> starts;
+  std::vector<YAML::Mark> roots;
+
+  void OnDocumentStart(const YAML::Mark& mark) override { starts.push_back(mark); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    node(mark);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    node(mark);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    node(mark);
+  }
+  void OnMapEnd() override {}
+
+ private:
+  void node(const YAML::Mark& mark) {
+    if (roots.size() < starts.size()) roots.push_back(mark);
+  }
+};
+
 YAML::Node parse_document(std::string_view yaml, const LoadContext& ctx) {
-  std::vector<YAML::Node> documents;
+  const std::string text(yaml);
+  DocumentMarks marks;
+  YAML::Node document;
   try {
-    documents = YAML::LoadAll(std::string(yaml));
+    // Counted by hand rather than with YAML::LoadAll: yaml-cpp 0.7 does not consume a token
+    // that cannot start a node (a ',' at the top level), and LoadAll then adds empty
+    // documents at that same place for ever, growing until memory runs out. A document
+    // always consumes something, so one starting where the previous one did is that case.
+    std::istringstream stream(text);
+    YAML::Parser parser(stream);
+    while (parser.HandleNextDocument(marks)) {
+      const size_t n = marks.starts.size();
+      if (n > 1 && marks.starts[n - 1].pos == marks.starts[n - 2].pos) {
+        const YAML::Mark& at = marks.starts.back();
+        const size_t pos = static_cast<size_t>(std::max(at.pos, 0));
+        ctx.fail(at, "",
+                 pos < text.size() ? std::string("invalid YAML: unexpected '") + text[pos] + "'"
+                                   : std::string("invalid YAML"));
+      }
+    }
+    document = YAML::Load(text);  // the first document
   } catch (const YAML::Exception& e) {
     ctx.fail(e.mark, "", "invalid YAML: " + e.msg);
   }
-  if (documents.size() > 1) {
-    ctx.fail(documents[1].Mark(), "",
-             "expected one YAML document, found " + std::to_string(documents.size()));
+  if (marks.starts.size() > 1) {
+    ctx.fail(marks.roots.size() > 1 ? marks.roots[1] : marks.starts[1], "",
+             "expected one YAML document, found " + std::to_string(marks.starts.size()));
   }
-  if (documents.empty() || documents.front().IsNull()) {
+  if (marks.starts.empty() || document.IsNull()) {
     ctx.fail(YAML::Mark(), "", "the configuration is empty");
   }
-  return documents.front();
+  return document;
 }
 
 Settings load_section(const MapEntry& entry, SettingsSpec spec, const LoadContext& ctx) {

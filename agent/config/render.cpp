@@ -7,6 +7,7 @@
 
 #include "agent/config/config.h"
 #include "agent/config/units.h"
+#include "agent/core/redact.h"
 
 namespace auditrelay {
 namespace {
@@ -37,7 +38,7 @@ void emit_value(YAML::Emitter& out, const Settings::Value& value) {
       [&out](const auto& v) {
         using T = std::decay_t<decltype(v)>;
         if constexpr (std::is_same_v<T, std::string>) {
-          out << escape_dollars(v);
+          out << escape_dollars(redact_url_passwords(v));
         } else if constexpr (std::is_same_v<T, bool>) {
           out << (v ? "true" : "false");
         } else if constexpr (std::is_same_v<T, int64_t>) {
@@ -49,7 +50,7 @@ void emit_value(YAML::Emitter& out, const Settings::Value& value) {
         } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
           out << YAML::Flow << YAML::BeginSeq;
           for (const std::string& item : v)
-            out << escape_dollars(item);
+            out << escape_dollars(redact_url_passwords(item));
           out << YAML::EndSeq;
         } else if constexpr (std::is_same_v<T, std::shared_ptr<Settings>>) {
           // An empty block mapping would print as "key:\n  {}"; flow style keeps it on one line.

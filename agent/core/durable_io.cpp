@@ -69,8 +69,8 @@ AppendFile& AppendFile::operator=(AppendFile&& other) noexcept {
 }
 
 std::string AppendFile::open() {
-  std::error_code ec;
-  if (path_.has_parent_path()) std::filesystem::create_directories(path_.parent_path(), ec);
+  // A failure shows in the open below, with the file's name.
+  if (path_.has_parent_path()) create_private_directories(path_.parent_path());
   bool created = false;
   fd_ = ::open(path_.c_str(), O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd_ >= 0) {
@@ -138,6 +138,15 @@ std::string AppendFile::append(std::string_view data, bool sync) {
 void AppendFile::close() {
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
+}
+
+std::string create_private_directories(const std::filesystem::path& dir) {
+  std::filesystem::path partial;
+  for (const std::filesystem::path& part : dir) {
+    partial /= part;
+    if (::mkdir(partial.c_str(), 0700) != 0 && errno != EEXIST) return errno_text("mkdir", partial);
+  }
+  return {};
 }
 
 std::string replace_file_atomically(const std::filesystem::path& path, std::string_view content) {

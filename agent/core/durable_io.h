@@ -43,6 +43,11 @@ class AppendFile {
 // Writes all of `data` to `fd`, retrying short writes and EINTR. Returns "" or strerror text.
 std::string write_all(int fd, std::string_view data);
 
+// Creates `dir` and its missing parents with mode 0700 whatever the umask (state and
+// dead-letter files hold audit data); directories that exist are left as they are. Returns ""
+// or the error.
+std::string create_private_directories(const std::filesystem::path& dir);
+
 // Replaces `path` with `content` so that a reader sees the old or the new file, never a mix,
 // even after a crash.
 std::string replace_file_atomically(const std::filesystem::path& path, std::string_view content);

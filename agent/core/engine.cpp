@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "agent/core/config_schema.h"
+#include "agent/core/durable_io.h"
 #include "agent/core/listen_address.h"
 #include "agent/core/monitoring.h"
 #include "agent/core/output_driver.h"
@@ -78,9 +79,8 @@ buffer::QueueOptions queue_options(const Settings& storage, fs::path dir) {
 }
 
 fs::path ensure_directory(const fs::path& dir) {
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) throw std::runtime_error("cannot create directory " + dir.string() + ": " + ec.message());
+  std::string error = create_private_directories(dir);
+  if (!error.empty()) throw std::runtime_error("cannot create directory: " + error);
   return dir;
 }
 

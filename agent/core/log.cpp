@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <mutex>
 
+#include "agent/core/redact.h"
 #include "agent/core/timestamp.h"
 
 namespace auditrelay {
@@ -90,7 +91,8 @@ std::string format_text(LogLevel level, std::string_view component, std::string_
     line += ' ';
     line += f.key;
     line += '=';
-    append_text_value(line, f.value);
+    append_text_value(line,
+                      may_hold_url_password(f.value) ? redact_url_passwords(f.value) : f.value);
   }
   line += '\n';
   return line;
@@ -112,7 +114,7 @@ std::string format_json(LogLevel level, std::string_view component, std::string_
   for (const auto& f : fields) {
     w.Key(f.key.data(), static_cast<rapidjson::SizeType>(f.key.size()));
     if (f.quoted) {
-      w.String(f.value);
+      w.String(may_hold_url_password(f.value) ? redact_url_passwords(f.value) : f.value);
     } else {
       w.RawValue(f.value.data(), f.value.size(), rapidjson::kNumberType);
     }

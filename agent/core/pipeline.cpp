@@ -268,6 +268,7 @@ void Pipeline::processed(const std::string& error) {
       normalize_ahead();
       return;
     }
+    refuse_waiting_jobs();
     retry_timer_.start(200, 0, [this] { start_next(); });
     return;
   }
@@ -319,6 +320,25 @@ void Pipeline::processed(const std::string& error) {
   if (had_documents) appended_();
   start_next();
   normalize_ahead();
+}
+
+void Pipeline::refuse_waiting_jobs() {
+  // The batch at the front waits for room (a tail input's: its input just pauses). Batches
+  // behind it that may be refused (HTTP requests) are refused now, as they would be at the
+  // front, rather than held until there is room: their clients get 503 and Retry-After instead
+  // of a request that hangs for as long as the outputs are stuck.
+  for (auto it = std::next(queue_.begin()); it != queue_.end();) {
+    // A batch a worker is normalizing is left for its turn.
+    if (!(*it)->refuse_when_full || (*it)->normalizing_ahead) {
+      ++it;
+      continue;
+    }
+    std::unique_ptr<Job> refused = std::move(*it);
+    it = queue_.erase(it);
+    SubmitResult result;
+    result.refused_full = true;
+    refused->done(std::move(result));
+  }
 }
 
 void Pipeline::acknowledge(std::unique_ptr<Job> job) {

@@ -63,6 +63,7 @@ class Pipeline {
   void schedule_sync();
   void start_sync();
   void retry_later(const char* why, const std::string& error);
+  void refuse_waiting_jobs();
 
   uv_loop_t* loop_;
   PipelineOptions options_;

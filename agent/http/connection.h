@@ -35,6 +35,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void close_now();
 
  private:
+  // tests/fuzz/http_request_fuzz.cpp feeds bytes to a connection over a socketpair, without
+  // a listener to accept from.
+  friend class ConnectionTestPeer;
+
   // One request in flight, in arrival order; its answer goes out when it reaches the front.
   struct Pending {
     uint64_t seq = 0;

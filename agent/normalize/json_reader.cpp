@@ -81,12 +81,19 @@ std::optional<Rejection> JsonReader::parse(std::string_view raw, unsigned max_de
 }
 
 Rejection explain_rejection(std::string_view raw, unsigned depth, simdjson::error_code code) {
-  const std::string text(raw);  // rapidjson's string stream reads up to a NUL
+  // rapidjson's string stream reads up to a NUL (raw holds none). Its UTF-8 validation (1.1.0)
+  // takes the up to 3 continuation bytes a lead byte announces without looking for that end,
+  // so a record ending inside a multi-byte character would be read past: the padding NULs
+  // end such a character as invalid instead.
+  std::string text(raw);
+  text.append(3, '\0');
   DepthCheck handler(depth);
   rapidjson::StringStream stream(text.c_str());
   rapidjson::Reader reader;
-  constexpr unsigned kFlags =
-      rapidjson::kParseValidateEncodingFlag | rapidjson::kParseFullPrecisionFlag;
+  // Numbers are validated either way; their values are not used. (kParseFullPrecisionFlag,
+  // which changes only the values, also reaches undefined behaviour in rapidjson 1.1.0 for a
+  // zero with a large exponent, such as 0e40: clz(0) in DiyFp::Normalize.)
+  constexpr unsigned kFlags = rapidjson::kParseValidateEncodingFlag;
   const rapidjson::ParseResult result = reader.Parse<kFlags>(stream, handler);
   const std::string at = " at offset " + std::to_string(result.Offset());
   if (handler.exceeded()) return {RejectReason::kTooDeep, depth_message(depth) + at};

@@ -99,8 +99,9 @@ void FileTailer::rescan(const std::vector<CommittedOffset>& committed, bool star
   }
 
   for (const auto& [path, identity] : found) {
-    bool known = std::any_of(files_.begin(), files_.end(),
-                             [&](const File& f) { return f.identity == identity; });
+    const FileIdentity& id = identity;  // clang 14 cannot capture a structured binding
+    bool known =
+        std::any_of(files_.begin(), files_.end(), [&](const File& f) { return f.identity == id; });
     if (!known) open_new(path, identity, committed, start_at_end, cycle);
   }
 }

@@ -7,6 +7,10 @@
 namespace auditrelay::elasticsearch {
 namespace {
 
+// Iterative parsing: a body nested tens of thousands of levels deep, from a broken or hostile
+// receiver or proxy, would overflow the stack of rapidjson's default, recursive parser.
+constexpr unsigned kParseFlags = rapidjson::kParseIterativeFlag;
+
 using delivery::ItemOutcome;
 using delivery::Outcome;
 using delivery::Verdict;
@@ -58,7 +62,7 @@ ItemOutcome classify_item(const rapidjson::Value& entry,
 // The top-level {"error": {...}, "status": N} of a refused request, if the body has one.
 void read_request_error(const std::string& body, Outcome& outcome) {
   rapidjson::Document doc;
-  doc.Parse(body.data(), body.size());
+  doc.Parse<kParseFlags>(body.data(), body.size());
   if (doc.HasParseError() || !doc.IsObject()) {
     outcome.reason = body.substr(0, 200);
     return;
@@ -104,7 +108,7 @@ Outcome classify_bulk_response(const delivery::HttpResponse& response, size_t it
   }
 
   rapidjson::Document doc;
-  doc.Parse(response.body.data(), response.body.size());
+  doc.Parse<kParseFlags>(response.body.data(), response.body.size());
   if (doc.HasParseError() || !doc.IsObject()) {
     outcome.verdict = Verdict::kRetry;
     outcome.error_type = "bad_response";

@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "agent/core/dead_letter.h"
+#include "agent/core/redact.h"
 
 namespace auditrelay::elasticsearch {
 namespace {
@@ -34,7 +35,8 @@ void validate(const Settings& settings) {
   if (hosts.empty()) throw settings.error("hosts", "needs at least one URL");
   for (const std::string& host : hosts) {
     if (host.rfind("http://", 0) != 0 && host.rfind("https://", 0) != 0) {
-      throw settings.error("hosts", "'" + host + "' is not an http:// or https:// URL");
+      throw settings.error(
+          "hosts", "'" + redact_url_passwords(host) + "' is not an http:// or https:// URL");
     }
   }
   if (settings.has("index") && !valid_index_name(settings.string("index"))) {

@@ -11,6 +11,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "agent/http/tls.h"
 #include "agent/loop/handle.h"
 
 namespace auditrelay::fakes {
@@ -71,6 +72,9 @@ int serve(const Listening& listening, FakeServers& servers) {
   auto delays = std::make_unique<ResponseDelays>(loop);
   auto data = std::make_unique<http::Server>(loop, delays->wrap(servers.data), kNoLimits);
   auto control = std::make_unique<http::Server>(loop, delays->wrap(servers.control), kNoLimits);
+  if (!listening.tls_cert.empty()) {
+    data->use_tls(http::TlsContext::load(listening.tls_cert, listening.tls_key));
+  }
   int port = data->listen(listening.host, listening.port);
   int control_port = control->listen(listening.host, listening.control_port);
 
@@ -104,8 +108,9 @@ int serve(const Listening& listening, FakeServers& servers) {
   interrupt = std::make_unique<SignalWatch>(loop, SIGINT, stop);
 
   if (!listening.port_file.empty()) write_port_file(listening.port_file, port, control_port);
-  std::cout << "listening on http://" << listening.host << ":" << port << " control http://"
-            << listening.host << ":" << control_port << std::endl;
+  std::cout << "listening on " << (data->uses_tls() ? "https" : "http") << "://" << listening.host
+            << ":" << port << " control http://" << listening.host << ":" << control_port
+            << std::endl;
   uv_run(loop, UV_RUN_DEFAULT);
   uv_loop_close(loop);
   return 0;
@@ -121,6 +126,11 @@ void add_listening_options(CLI::App& app, Listening& listening) {
   app.add_flag("--exit-with-parent", listening.exit_with_parent,
                "stop (SIGTERM) when the process that started it dies, so a crashed test "
                "leaves no fake behind");
+  auto* cert = app.add_option("--tls-cert", listening.tls_cert,
+                              "serve HTTPS on the data port with this PEM certificate");
+  auto* key = app.add_option("--tls-key", listening.tls_key, "the PEM private key of --tls-cert");
+  cert->needs(key);
+  key->needs(cert);
 }
 
 int run_fake(const std::string& name, const Listening& listening, FakeServers servers) {

@@ -18,9 +18,11 @@ struct Listening {
   int control_port = 0;  // control port (0: ephemeral)
   std::string port_file;
   bool exit_with_parent = false;
+  std::string tls_cert;  // with tls_key: the data port serves HTTPS (the control port never)
+  std::string tls_key;
 };
 
-// Adds --host, --port, --control-port, --port-file and --exit-with-parent.
+// Adds --host, --port, --control-port, --port-file, --exit-with-parent, --tls-cert, --tls-key.
 void add_listening_options(CLI::App& app, Listening& listening);
 
 // What a fake hands the shared part: its two handlers, and the hooks its control API calls.

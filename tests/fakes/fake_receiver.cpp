@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -14,7 +15,9 @@ namespace auditrelay::fakes {
 
 FakeReceiver::FakeReceiver(std::string binary, std::string name, const std::filesystem::path& dir,
                            std::vector<std::string> extra_args)
-    : name_(std::move(name)), client_(std::make_unique<CurlClient>()) {
+    : name_(std::move(name)),
+      client_(std::make_unique<CurlClient>()),
+      https_(std::find(extra_args.begin(), extra_args.end(), "--tls-cert") != extra_args.end()) {
   auto port_file = dir / (name_ + ".ports");
   std::filesystem::remove(port_file);
   std::vector<std::string> argv{std::move(binary), "--port-file", port_file.string(),
@@ -42,7 +45,7 @@ FakeReceiver::~FakeReceiver() {
 }
 
 std::string FakeReceiver::url() const {
-  return "http://127.0.0.1:" + std::to_string(port_);
+  return (https_ ? "https://127.0.0.1:" : "http://127.0.0.1:") + std::to_string(port_);
 }
 
 std::string FakeReceiver::control_url() const {

@@ -27,7 +27,7 @@ class FakeReceiver {
   FakeReceiver(const FakeReceiver&) = delete;
   FakeReceiver& operator=(const FakeReceiver&) = delete;
 
-  std::string url() const;  // http://127.0.0.1:PORT
+  std::string url() const;  // http://127.0.0.1:PORT, or https:// when started with --tls-cert
   int port() const { return port_; }
   std::string control_url() const;
   int control_port() const { return control_port_; }
@@ -61,6 +61,7 @@ class FakeReceiver {
   std::unique_ptr<CurlClient> client_;
   int port_ = 0;
   int control_port_ = 0;
+  bool https_ = false;
 };
 
 }  // namespace auditrelay::fakes

@@ -12,15 +12,39 @@ using namespace auditrelay;
 using auditrelay::test::read_file;
 using auditrelay::test::TempDir;
 
-TEST_CASE("AppendFile creates its directory and file (0600) and appends") {
+namespace {
+
+mode_t mode_of(const std::filesystem::path& path) {
+  struct stat st {};
+  REQUIRE(::stat(path.c_str(), &st) == 0);
+  return st.st_mode & 0777;
+}
+
+}  // namespace
+
+TEST_CASE("AppendFile creates its directories (0700) and file (0600), whatever the umask") {
   TempDir dir;
-  AppendFile f(dir / "sub" / "out.ndjson");
+  mode_t old_umask = ::umask(0);
+  AppendFile f(dir / "sub" / "deeper" / "out.ndjson");
   CHECK(f.append("one\n", true) == "");
   CHECK(f.append("two\n", false) == "");
-  CHECK(read_file(dir / "sub" / "out.ndjson") == "one\ntwo\n");
-  struct stat st {};
-  REQUIRE(::stat((dir / "sub" / "out.ndjson").c_str(), &st) == 0);
-  CHECK((st.st_mode & 0777) == 0600);
+  ::umask(old_umask);
+  CHECK(read_file(dir / "sub" / "deeper" / "out.ndjson") == "one\ntwo\n");
+  CHECK(mode_of(dir / "sub") == 0700);
+  CHECK(mode_of(dir / "sub" / "deeper") == 0700);
+  CHECK(mode_of(dir / "sub" / "deeper" / "out.ndjson") == 0600);
+}
+
+TEST_CASE("create_private_directories leaves existing directories alone and names a failure") {
+  TempDir dir;
+  std::filesystem::create_directory(dir / "existing");
+  std::filesystem::permissions(dir / "existing", std::filesystem::perms(0750));
+  CHECK(create_private_directories(dir / "existing" / "new") == "");
+  CHECK(mode_of(dir / "existing") == 0750);
+  CHECK(mode_of(dir / "existing" / "new") == 0700);
+  auditrelay::test::write_file(dir / "file", "x");
+  std::string error = create_private_directories(dir / "file" / "below");
+  CHECK(error.find("below") != std::string::npos);
 }
 
 TEST_CASE("AppendFile reports an error it cannot open, naming the path") {

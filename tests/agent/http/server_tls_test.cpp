@@ -321,7 +321,8 @@ TEST_CASE("TlsContext::load refuses unusable files, naming the file and not its 
 
   std::tie(which, message) = failure(good.cert_file, other.key_file);
   CHECK(which == TlsFileError::File::kKey);
-  INFO(message);
+  const std::string shown = message;  // clang 14 cannot capture a structured binding
+  INFO(shown);
   CHECK(message.find("does not match") != std::string::npos);
 
   // The key where the certificate belongs: not a certificate, and its text is not repeated.
