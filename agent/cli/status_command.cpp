@@ -18,6 +18,7 @@
 
 #include "agent/cli/commands.h"
 #include "agent/core/human_format.h"
+#include "agent/core/peer_json.h"
 
 namespace auditrelay::cli {
 namespace {
@@ -87,7 +88,7 @@ struct Status {
 
 std::optional<Status> parse_status(const std::string& body) {
   rapidjson::Document d;
-  d.Parse(body.data(), body.size());
+  parse_peer_json(d, body);
   if (d.HasParseError() || !d.IsObject() || !d.HasMember("status")) return std::nullopt;
   auto str = [](const rapidjson::Value& o, const char* key) {
     return o.HasMember(key) && o[key].IsString() ? std::string(o[key].GetString()) : "";

@@ -4,12 +4,10 @@
 
 #include <string>
 
+#include "agent/core/peer_json.h"
+
 namespace auditrelay::elasticsearch {
 namespace {
-
-// Iterative parsing: a body nested tens of thousands of levels deep, from a broken or hostile
-// receiver or proxy, would overflow the stack of rapidjson's default, recursive parser.
-constexpr unsigned kParseFlags = rapidjson::kParseIterativeFlag;
 
 using delivery::ItemOutcome;
 using delivery::Outcome;
@@ -62,7 +60,7 @@ ItemOutcome classify_item(const rapidjson::Value& entry,
 // The top-level {"error": {...}, "status": N} of a refused request, if the body has one.
 void read_request_error(const std::string& body, Outcome& outcome) {
   rapidjson::Document doc;
-  doc.Parse<kParseFlags>(body.data(), body.size());
+  parse_peer_json(doc, body);
   if (doc.HasParseError() || !doc.IsObject()) {
     outcome.reason = body.substr(0, 200);
     return;
@@ -108,7 +106,7 @@ Outcome classify_bulk_response(const delivery::HttpResponse& response, size_t it
   }
 
   rapidjson::Document doc;
-  doc.Parse<kParseFlags>(response.body.data(), response.body.size());
+  parse_peer_json(doc, response.body);
   if (doc.HasParseError() || !doc.IsObject()) {
     outcome.verdict = Verdict::kRetry;
     outcome.error_type = "bad_response";

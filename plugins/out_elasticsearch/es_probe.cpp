@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/core/peer_json.h"
 #include "agent/delivery/delivery_settings.h"
 #include "agent/delivery/http_probe.h"
 #include "plugins/out_elasticsearch/es_settings.h"
@@ -48,7 +49,7 @@ std::string string_member(const rapidjson::Value& object, const char* name) {
 std::string es_reason(const std::string& body) {
   std::string reason;
   rapidjson::Document doc;
-  doc.Parse(body.data(), body.size());
+  parse_peer_json(doc, body);
   if (!doc.HasParseError() && doc.IsObject()) {
     if (const rapidjson::Value* e = member(doc, "error")) {
       if (e->IsString()) reason = e->GetString();
@@ -73,7 +74,7 @@ ProbeResult judge_root_answer(const delivery::HttpResponse& response, bool has_c
       return {.ok = false, .message = "no answer: " + response.error};
     case 200: {
       rapidjson::Document doc;
-      doc.Parse(response.body.data(), response.body.size());
+      parse_peer_json(doc, response.body);
       const rapidjson::Value* version = doc.HasParseError() ? nullptr : member(doc, "version");
       std::string number = version != nullptr ? string_member(*version, "number") : "";
       if (number.empty()) {

@@ -11,13 +11,10 @@
 #include <stdexcept>
 
 #include "agent/core/durable_io.h"
+#include "agent/core/peer_json.h"
 
 namespace auditrelay::splunk_hec {
 namespace {
-
-// Iterative parsing: a body nested tens of thousands of levels deep, from a broken or hostile
-// receiver or proxy, would overflow the stack of rapidjson's default, recursive parser.
-constexpr unsigned kParseFlags = rapidjson::kParseIterativeFlag;
 
 bool is_guid(std::string_view s) {
   if (s.size() != 36) return false;
@@ -59,7 +56,7 @@ std::string load_or_create_channel(const std::filesystem::path& file) {
 
 std::optional<uint64_t> ack_id_of(const std::string& body) {
   rapidjson::Document doc;
-  doc.Parse<kParseFlags>(body.data(), body.size());
+  parse_peer_json(doc, body);
   if (doc.HasParseError() || !doc.IsObject()) return std::nullopt;
   auto it = doc.FindMember("ackId");
   if (it == doc.MemberEnd() || !it->value.IsUint64()) return std::nullopt;
@@ -68,7 +65,7 @@ std::optional<uint64_t> ack_id_of(const std::string& body) {
 
 std::optional<std::vector<uint64_t>> acknowledged_ids(const std::string& body) {
   rapidjson::Document doc;
-  doc.Parse<kParseFlags>(body.data(), body.size());
+  parse_peer_json(doc, body);
   if (doc.HasParseError() || !doc.IsObject()) return std::nullopt;
   auto acks = doc.FindMember("acks");
   if (acks == doc.MemberEnd() || !acks->value.IsObject()) return std::nullopt;

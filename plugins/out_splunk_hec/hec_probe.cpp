@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "agent/core/peer_json.h"
 #include "agent/delivery/delivery_settings.h"
 #include "agent/delivery/http_probe.h"
 #include "plugins/out_splunk_hec/hec_response.h"
@@ -31,7 +32,7 @@ struct HecAnswer {
 HecAnswer read_answer(const std::string& body) {
   HecAnswer answer;
   rapidjson::Document doc;
-  doc.Parse(body.data(), body.size());
+  parse_peer_json(doc, body);
   if (doc.HasParseError() || !doc.IsObject()) return answer;
   if (auto code = doc.FindMember("code"); code != doc.MemberEnd() && code->value.IsInt())
     answer.code = code->value.GetInt();

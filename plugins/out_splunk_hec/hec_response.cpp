@@ -5,12 +5,10 @@
 #include <optional>
 #include <string>
 
+#include "agent/core/peer_json.h"
+
 namespace auditrelay::splunk_hec {
 namespace {
-
-// Iterative parsing: a body nested tens of thousands of levels deep, from a broken or hostile
-// receiver or proxy, would overflow the stack of rapidjson's default, recursive parser.
-constexpr unsigned kParseFlags = rapidjson::kParseIterativeFlag;
 
 using delivery::ItemOutcome;
 using delivery::Outcome;
@@ -25,7 +23,7 @@ struct HecBody {
 HecBody read_body(const std::string& body) {
   HecBody hec;
   rapidjson::Document doc;
-  doc.Parse<kParseFlags>(body.data(), body.size());
+  parse_peer_json(doc, body);
   if (doc.HasParseError() || !doc.IsObject()) return hec;
   if (auto code = doc.FindMember("code"); code != doc.MemberEnd() && code->value.IsInt()) {
     hec.code = code->value.GetInt();

@@ -7,25 +7,12 @@
 #include "plugins/out_elasticsearch/bulk_response.h"
 #include "tests/fuzz/response_input.h"
 
-namespace {
-
-bool valid(auditrelay::delivery::Verdict verdict) {
-  using auditrelay::delivery::Verdict;
-  return verdict == Verdict::kDelivered || verdict == Verdict::kRetry ||
-         verdict == Verdict::kRejected;
-}
-
-}  // namespace
-
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auditrelay::fuzz::ResponseInput input;
   if (!auditrelay::fuzz::read_response_input(data, size, input)) return 0;
   static const auditrelay::delivery::RetryableStatuses retryable;
   const auditrelay::delivery::Outcome outcome =
       auditrelay::elasticsearch::classify_bulk_response(input.response, input.items, retryable);
-  if (!valid(outcome.verdict)) std::abort();
-  for (const auditrelay::delivery::ItemOutcome& item : outcome.items) {
-    if (!valid(item.verdict)) std::abort();
-  }
+  auditrelay::fuzz::abort_unless_valid(outcome);
   return 0;
 }

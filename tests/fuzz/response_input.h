@@ -5,6 +5,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <string>
 
 #include "agent/delivery/http_client.h"
@@ -32,6 +33,18 @@ inline bool read_response_input(const uint8_t* data, size_t size, ResponseInput&
   if ((data[4] & 0x2) != 0) out.response.retry_after = "5";
   out.response.body.assign(reinterpret_cast<const char*>(data) + kHeaderBytes, size - kHeaderBytes);
   return true;
+}
+
+// Aborts (a finding) unless the outcome and each item's verdict is one of the three.
+inline void abort_unless_valid(const delivery::Outcome& outcome) {
+  auto valid = [](delivery::Verdict v) {
+    return v == delivery::Verdict::kDelivered || v == delivery::Verdict::kRetry ||
+           v == delivery::Verdict::kRejected;
+  };
+  if (!valid(outcome.verdict)) std::abort();
+  for (const delivery::ItemOutcome& item : outcome.items) {
+    if (!valid(item.verdict)) std::abort();
+  }
 }
 
 }  // namespace auditrelay::fuzz

@@ -32,10 +32,9 @@ inline int stop_agent(Process& agent, const std::filesystem::path& stderr_file) 
   return agent.wait(std::chrono::seconds(30)).value_or(-1);
 }
 
-// The port of the agent's monitoring server (service.http_server), read from its log line
-// "monitoring: listening address=HOST:PORT"; 0 if it said nothing of it within 10 s.
-inline int monitoring_port(const std::filesystem::path& stderr_file) {
-  const std::string marker = "monitoring: listening address=";
+// The port a log line "<marker>HOST:PORT" names, once the agent wrote it; 0 if it did not
+// within 10 s.
+inline int logged_port(const std::filesystem::path& stderr_file, const std::string& marker) {
   std::string log;
   if (!wait_until([&] { return (log = read_file(stderr_file)).find(marker) != std::string::npos; },
                   std::chrono::seconds(10))) {
@@ -44,6 +43,16 @@ inline int monitoring_port(const std::filesystem::path& stderr_file) {
   const size_t start = log.find(marker) + marker.size();
   const std::string address = log.substr(start, log.find_first_of(" \n", start) - start);
   return std::stoi(address.substr(address.rfind(':') + 1));
+}
+
+// The port of the agent's monitoring server (service.http_server).
+inline int monitoring_port(const std::filesystem::path& stderr_file) {
+  return logged_port(stderr_file, "monitoring: listening address=");
+}
+
+// The port of the HTTP input named `name`.
+inline int http_input_port(const std::filesystem::path& stderr_file, const std::string& name) {
+  return logged_port(stderr_file, "in_http[" + name + "]: listening address=");
 }
 
 // id → times received, from a fake's "<id>\t<count>" lines.

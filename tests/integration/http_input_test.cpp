@@ -51,18 +51,6 @@ void write_http_config(const TempDir& dir, const HttpAgent& c) {
                  c.input_extra + "  outputs:\n" + c.output_yaml);
 }
 
-// The port from the input's "in_http[api]: listening address=HOST:PORT" line.
-int http_port(const std::filesystem::path& stderr_file) {
-  const std::string marker = "in_http[api]: listening address=";
-  std::string log;
-  REQUIRE(
-      wait_until([&] { return (log = read_file(stderr_file)).find(marker) != std::string::npos; },
-                 std::chrono::seconds(10)));
-  size_t start = log.find(marker) + marker.size();
-  std::string address = log.substr(start, log.find_first_of(" \n", start) - start);
-  return std::stoi(address.substr(address.rfind(':') + 1));
-}
-
 struct Running {
   TempDir dir;
   std::unique_ptr<Process> agent;
@@ -71,7 +59,8 @@ struct Running {
   explicit Running(const HttpAgent& c = {}, const std::string& scheme = "http") {
     write_http_config(dir, c);
     agent = start_agent(dir);
-    port = http_port(dir / "agent0.stderr");
+    port = http_input_port(dir / "agent0.stderr", "api");
+    REQUIRE(port != 0);
     url = scheme + "://127.0.0.1:" + std::to_string(port) + "/v1/audit";
   }
   ~Running() {

@@ -63,18 +63,6 @@ mode_t mode_of(const std::filesystem::path& path) {
   return st.st_mode & 07777;
 }
 
-// The port an "in_http[NAME]: listening address=HOST:PORT" log line names.
-int input_port(const std::filesystem::path& stderr_file, const std::string& name) {
-  const std::string marker = "in_http[" + name + "]: listening address=";
-  std::string log;
-  REQUIRE(
-      wait_until([&] { return (log = read_file(stderr_file)).find(marker) != std::string::npos; },
-                 seconds(10)));
-  const size_t start = log.find(marker) + marker.size();
-  const std::string address = log.substr(start, log.find_first_of(" \n", start) - start);
-  return std::stoi(address.substr(address.rfind(':') + 1));
-}
-
 }  // namespace
 
 TEST_CASE("secrets never appear in logs, metrics, status, check output or state files") {
@@ -144,10 +132,12 @@ TEST_CASE("secrets never appear in logs, metrics, status, check output or state 
   const mode_t old_umask = ::umask(022);  // the usual umask: the agent must not rely on one
   auto agent = start_agent(dir);
   ::umask(old_umask);
-  const std::string url =
-      "http://127.0.0.1:" + std::to_string(input_port(dir / "agent0.stderr", "api")) + "/v1/audit";
-  const std::string monitoring =
-      "http://127.0.0.1:" + std::to_string(monitoring_port(dir / "agent0.stderr"));
+  const int input_port = http_input_port(dir / "agent0.stderr", "api");
+  const int monitoring_port_number = monitoring_port(dir / "agent0.stderr");
+  REQUIRE(input_port != 0);
+  REQUIRE(monitoring_port_number != 0);
+  const std::string url = "http://127.0.0.1:" + std::to_string(input_port) + "/v1/audit";
+  const std::string monitoring = "http://127.0.0.1:" + std::to_string(monitoring_port_number);
 
   CurlClient client;
   const std::string ndjson = "Content-Type: application/x-ndjson";

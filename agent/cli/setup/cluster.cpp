@@ -9,6 +9,7 @@
 
 #include "agent/cli/setup/replace_all.h"
 #include "agent/cli/setup/setup_error.h"
+#include "agent/core/peer_json.h"
 #include "agent/delivery/delivery_settings.h"
 #include "plugins/out_elasticsearch/es_settings.h"
 
@@ -56,7 +57,7 @@ std::vector<std::string> secrets_of(const Settings& settings,
 std::string es_reason(const std::string& body) {
   std::string reason;
   rapidjson::Document doc;
-  doc.Parse(body.data(), body.size());
+  parse_peer_json(doc, body);
   if (!doc.HasParseError() && doc.IsObject() && doc.HasMember("error")) {
     const auto& e = doc["error"];
     if (e.IsString()) reason = e.GetString();

@@ -11,6 +11,7 @@
 
 #include "agent/cli/setup/replace_all.h"
 #include "agent/cli/setup/setup_error.h"
+#include "agent/core/peer_json.h"
 
 namespace auditrelay::cli::setup {
 namespace {
@@ -114,7 +115,7 @@ std::string build_template(rapidjson::Document doc, const std::vector<std::strin
 
 std::string installed_hash(const std::string& body, const std::string& name) {
   rapidjson::Document doc;
-  doc.Parse(body.data(), body.size());
+  parse_peer_json(doc, body);
   if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("index_templates") ||
       !doc["index_templates"].IsArray())
     return "";

@@ -27,9 +27,9 @@ TEST_CASE("cursor saves wait for the interval unless 16,384 records are waiting"
     }
     REQUIRE(saver->saved());
   };
-  // The loop's clock when the last save started: a slow machine (a sanitizer build) may pass
+  // The loop's clock when the first save started: a slow machine (a sanitizer build) may pass
   // the interval before the next step, and then nothing waits.
-  uint64_t started_ms = uv_now(&loop);
+  const uint64_t started_ms = uv_now(&loop);
   auto within_interval = [&] { return uv_now(&loop) < started_ms + 100; };
 
   saver->save(100, false);  // the first save goes at once
@@ -37,7 +37,6 @@ TEST_CASE("cursor saves wait for the interval unless 16,384 records are waiting"
   run_until_saved();
   CHECK(queue->cursor("es") == 100);
 
-  started_ms = uv_now(&loop);
   saver->save(200, false);
   if (within_interval()) {
     CHECK_FALSE(saver->saving());  // waits for the interval
