@@ -1,6 +1,7 @@
 #include "agent/core/pipeline.h"
 
 #include <algorithm>
+#include <vector>
 
 #include "agent/core/dead_letter.h"
 #include "agent/core/local_backoff.h"
@@ -327,17 +328,21 @@ void Pipeline::refuse_waiting_jobs() {
   // behind it that may be refused (HTTP requests) are refused now, as they would be at the
   // front, rather than held until there is room: their clients get 503 and Retry-After instead
   // of a request that hangs for as long as the outputs are stuck.
+  std::vector<std::unique_ptr<Job>> refused;
   for (auto it = std::next(queue_.begin()); it != queue_.end();) {
     // A batch a worker is normalizing is left for its turn.
     if (!(*it)->refuse_when_full || (*it)->normalizing_ahead) {
       ++it;
       continue;
     }
-    std::unique_ptr<Job> refused = std::move(*it);
+    refused.push_back(std::move(*it));
     it = queue_.erase(it);
+  }
+  // Answered once the queue is left alone: an answer may submit again.
+  for (std::unique_ptr<Job>& job : refused) {
     SubmitResult result;
     result.refused_full = true;
-    refused->done(std::move(result));
+    job->done(std::move(result));
   }
 }
 
