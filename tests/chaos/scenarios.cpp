@@ -127,9 +127,9 @@ std::vector<ScenarioResult> rotation(const RunOptions& o) {
       FaultLog().add(stats.renames, "renames").add(stats.copytruncates, "copytruncates"))};
 }
 
-ScenarioResult buffer_max_bytes(const RunOptions& o) {
-  ScenarioRun run("6a disk full: max_bytes", o, {},
-                  {.max_bytes = "256KiB", .segment_bytes = "32KiB"});
+// Starts the agent and runs it a while, with Elasticsearch down for a spell in the middle, so
+// that the buffer fills (the disk-full scenarios).
+void run_with_elasticsearch_down(ScenarioRun& run) {
   run.start({});
   const auto idle = [] { pause_for(milliseconds(50)); };
   run.run_for(run.pick(seconds(1), seconds(10)), idle);
@@ -137,6 +137,12 @@ ScenarioResult buffer_max_bytes(const RunOptions& o) {
   run.es().down(std::chrono::duration_cast<milliseconds>(down));
   run.run_for(down + milliseconds(500), idle);
   run.run_for(run.pick(seconds(1), seconds(10)), idle);
+}
+
+ScenarioResult buffer_max_bytes(const RunOptions& o) {
+  ScenarioRun run("6a disk full: max_bytes", o, {},
+                  {.max_bytes = "256KiB", .segment_bytes = "32KiB"});
+  run_with_elasticsearch_down(run);
   check_backpressure(run);
   FaultLog faults;
   return run.drain(add_backpressure(faults, run));
@@ -154,13 +160,7 @@ ScenarioResult buffer_enospc(const RunOptions& o) {
   }
   ScenarioRun run("6b disk full: ENOSPC", o, {},
                   {.storage = mount.path() / "state", .segment_bytes = "128KiB"});
-  run.start({});
-  const auto idle = [] { pause_for(milliseconds(50)); };
-  run.run_for(run.pick(seconds(1), seconds(10)), idle);
-  const auto down = run.pick(seconds(5), seconds(100));
-  run.es().down(std::chrono::duration_cast<milliseconds>(down));
-  run.run_for(down + milliseconds(500), idle);
-  run.run_for(run.pick(seconds(1), seconds(10)), idle);
+  run_with_elasticsearch_down(run);
   const size_t enospc = run.agent().count_in_logs("No space left on device");
   if (enospc == 0) run.fail("the tmpfs never filled: ENOSPC was not exercised");
   return run.drain(FaultLog().add(enospc, "ENOSPC errors logged"));
