@@ -7,6 +7,29 @@
 
 #include "agent/cli/commands.h"
 
+namespace {
+
+// The record filters and inputs `report` and `export` share.
+void add_filter_options(CLI::App* command, auditrelay::cli::ReportFilterArgs& args) {
+  command->add_option("--period", args.period, "A month (2025-01) or a day (2025-01-10), UTC");
+  command->add_option("--start", args.start,
+                      "Start of the period: a date or an RFC 3339 time (with --end)");
+  command->add_option("--end", args.end,
+                      "End of the period: a date (included) or an RFC 3339 time (excluded)");
+  command->add_option("--policy", args.policy, "Only this policy (its id or its name)");
+  command->add_option("--provider", args.provider,
+                      "Only this provider ('none': requests without one)");
+  command
+      ->add_option("--max-record-bytes", args.max_record_bytes,
+                   "Longer lines are skipped (and counted)")
+      ->capture_default_str();
+  command->add_option("files", args.files,
+                      "Raw gateway records (either schema) or normalized documents, one per "
+                      "line; .zst files are decompressed ('-': stdin)");
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   // Batches of documents are large, short-lived buffers allocated on one thread and freed on
   // another. glibc's defaults would map and unmap each one (a page fault per 4 KiB touched)
@@ -119,6 +142,61 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.0, 60.0));
   status->footer("Exit code 0 when healthy, 1 when unhealthy, 2 when the agent cannot be reached.");
 
+  ReportArgs report_args;
+  auto* report = app.add_subcommand(
+      "report",
+      "Compliance report (requests, blocked, warned, providers, reason codes, blocked list) "
+      "from record files or from Elasticsearch");
+  add_filter_options(report, report_args.filters);
+  report->add_option("--granularity", report_args.granularity, "Timeline buckets")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"daily", "monthly"}));
+  report->add_option("--group-by", report_args.group_by, "One CSV row (and JSON item) per group")
+      ->check(CLI::IsMember({"provider", "policy", "decision"}));
+  report->add_option("--format", report_args.format, "json, csv or html")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"json", "csv", "html"}));
+  report->add_option("-o,--output", report_args.output_file, "Write here instead of stdout");
+  report
+      ->add_option("--compliant-threshold", report_args.compliant_threshold,
+                   "COMPLIANT when at least this per cent of requests were not blocked")
+      ->capture_default_str();
+  report
+      ->add_option("--max-blocked", report_args.max_blocked,
+                   "Blocked requests listed at most (the earliest; the report says so)")
+      ->capture_default_str();
+  report->add_flag("--from-elasticsearch", report_args.from_elasticsearch,
+                   "Ask the cluster of the configuration's elasticsearch output (one "
+                   "aggregation query) instead of reading files");
+  report->add_option("-c,--config", report_args.config_file, "Pipeline configuration (YAML)")
+      ->check(CLI::ExistingFile);
+  report->add_option("--es-output", report_args.output_name,
+                     "The elasticsearch output to use (default: the first)");
+  report->add_option("--index", report_args.index,
+                     "Search this data stream, index or pattern instead of the output's");
+  report->footer(
+      "A request counts as blocked when its decision was a block (event.type denied); every\n"
+      "other request is allowed, and a warned one is counted both as allowed and as warned.\n"
+      "complianceRate: per cent of requests not blocked, rounded down to two decimals.\n"
+      "Exit code 1 on an unreadable file, corrupt .zst, bad date or Elasticsearch error;\n"
+      "unreadable lines inside files are skipped and counted in the report's metadata.");
+
+  ExportArgs export_args;
+  auto* export_cmd = app.add_subcommand(
+      "export", "The matching records as CSV or as a JSON array of normalized documents");
+  add_filter_options(export_cmd, export_args.filters);
+  export_cmd->add_option("--allowed", export_args.allowed, "true: not blocked; false: blocked")
+      ->check(CLI::IsMember({"true", "false"}));
+  export_cmd->add_option("--format", export_args.format, "csv or json")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"csv", "json"}));
+  export_cmd->add_option("-o,--output", export_args.output_file, "Write here instead of stdout");
+  export_cmd->footer(
+      "CSV columns: id,timestamp,request_id,model,provider,policy_name,allowed,enforcement,\n"
+      "violations (RFC 4180; violations joined with '; '). A policy_gateway record has its\n"
+      "policy id as policy_name and its rollout mode as enforcement. Streams: memory does not\n"
+      "grow with the number of records.");
+
   app.add_subcommand("version", "Print the version");
 
   try {
@@ -134,6 +212,14 @@ int main(int argc, char** argv) {
   if (*buffer_status) return buffer_status_command(config_file);
   if (*setup) return setup_command(setup_args);
   if (*status) return status_command(status_args);
+  if (*report) {
+    if (report_args.from_elasticsearch && report_args.config_file.empty()) {
+      std::cerr << "auditrelay: report: --from-elasticsearch needs -c FILE\n";
+      return kExitUsage;
+    }
+    return report_command(report_args);
+  }
+  if (*export_cmd) return export_command(export_args);
   std::cout << "auditrelay " << AUDITRELAY_VERSION << "\n";
   return kExitOk;
 }

@@ -27,6 +27,7 @@ packages=(
   clang ninja-build     # the sanitizer and fuzzing builds of `make test` (ASan, UBSan, TSan)
   libclang-rt-14-dev    # clang's sanitizer and libFuzzer runtimes
   llvm                  # llvm-symbolizer: sanitizer reports with file and line
+  chromium              # headless browser: tests/report_html checks the HTML report page
 )
 
 missing=()

@@ -43,4 +43,38 @@ struct StatusArgs {
 // Exit 0 when the agent is healthy, 1 when unhealthy, 2 when it cannot be reached.
 int status_command(const StatusArgs& args);
 
+// The record filters `report` and `export` share, and the files they read.
+struct ReportFilterArgs {
+  std::string period;  // 2025-01 or 2025-01-10
+  std::string start, end;
+  std::string policy;              // an id or a name
+  std::string provider;            // "none": requests without one
+  std::vector<std::string> files;  // raw records or documents, .zst or not; "-": stdin
+  size_t max_record_bytes = 1 << 20;
+};
+
+struct ReportArgs {
+  ReportFilterArgs filters;
+  std::string granularity = "daily";
+  std::string group_by;  // empty, provider, policy or decision
+  std::string format = "json";
+  std::string output_file;  // empty or "-": stdout
+  std::string compliant_threshold = "99.9";
+  size_t max_blocked = 1000;
+  bool from_elasticsearch = false;
+  std::string config_file;  // with from_elasticsearch
+  std::string output_name;  // the elasticsearch output to read through (default: the first)
+  std::string index;        // instead of the output's data stream or index
+};
+// Exit 0 with the report written, 1 on an unreadable input or a cluster's error, 2 on usage.
+int report_command(const ReportArgs& args);
+
+struct ExportArgs {
+  ReportFilterArgs filters;
+  std::string allowed;  // empty, "true" or "false"
+  std::string format = "csv";
+  std::string output_file;
+};
+int export_command(const ExportArgs& args);
+
 }  // namespace auditrelay::cli

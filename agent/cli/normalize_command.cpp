@@ -2,7 +2,6 @@
 // pipeline would make them (same line splitting, same record ids for the same file).
 #include <fcntl.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -31,22 +30,6 @@ struct Totals {
   uint64_t documents = 0;
   uint64_t rejected = 0;
 };
-
-// The id key of a regular file matches what the tail input uses for it, so both give the same
-// record ids; anything else (a pipe, stdin) is keyed by its name.
-std::string source_key(int fd, const std::string& name) {
-  struct stat st {};
-  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
-    FileIdentity identity{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)};
-    auto fp = compute_fingerprint(fd, std::nullopt);
-    if (!fp && st.st_size > 0) {
-      fp = compute_fingerprint(
-          fd, static_cast<uint32_t>(std::min<off_t>(st.st_size, kFingerprintBytes)));
-    }
-    if (fp) return file_id_key(identity, *fp);
-  }
-  return "stream:" + name;
-}
 
 void report_rejection(const std::string& name, const RawRecord& r, const Rejection& rejection) {
   std::cerr << name << ":" << r.position << ": " << to_string(rejection.reason) << ": "
@@ -89,7 +72,7 @@ std::string write_ndjson(int fd, const DocumentBatch& docs) {
 
 bool normalize_stream(int fd, const std::string& name, const NormalizeArgs& args, Schema schema,
                       Normalizer& normalizer, Totals& totals) {
-  std::string key = source_key(fd, name);
+  std::string key = stream_id_key(fd, name);
   LineCursor cursor;
   // Reused across chunks: a fresh multi-megabyte buffer per chunk costs page faults.
   RawBatch batch;

@@ -1,5 +1,6 @@
 #include "agent/core/file_identity.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
 
@@ -34,6 +35,20 @@ std::string file_id_key(const FileIdentity& identity, const Fingerprint& fingerp
   std::snprintf(buf, sizeof buf, "%llu:%016llx", static_cast<unsigned long long>(identity.inode),
                 static_cast<unsigned long long>(fingerprint.hash));
   return buf;
+}
+
+std::string stream_id_key(int fd, const std::string& name) {
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+    FileIdentity identity{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)};
+    auto fp = compute_fingerprint(fd, std::nullopt);
+    if (!fp && st.st_size > 0) {
+      fp = compute_fingerprint(
+          fd, static_cast<uint32_t>(std::min<off_t>(st.st_size, kFingerprintBytes)));
+    }
+    if (fp) return file_id_key(identity, *fp);
+  }
+  return "stream:" + name;
 }
 
 }  // namespace auditrelay

@@ -31,4 +31,9 @@ std::optional<Fingerprint> compute_fingerprint(int fd, std::optional<uint32_t> l
 // restarts; a truncated and rewritten file gets a new one with its new first line.
 std::string file_id_key(const FileIdentity& identity, const Fingerprint& fingerprint);
 
+// The id key of records read from `fd` by a command (`normalize`, `report`): for a regular
+// file the key the tail input gives it, so that both derive the same record ids; for anything
+// else (a pipe, stdin) "stream:<name>".
+std::string stream_id_key(int fd, const std::string& name);
+
 }  // namespace auditrelay

@@ -125,7 +125,7 @@ HttpResponse Cluster::send(std::string url, const std::string& method, const std
   request.method = method;
   request.url = url + path;
   request.headers = headers_;
-  if (method == "PUT") request.body = std::make_shared<const std::string>(body);
+  if (method == "PUT" || method == "POST") request.body = std::make_shared<const std::string>(body);
   return client_->send(std::move(request));
 }
 
@@ -138,6 +138,11 @@ HttpResponse Cluster::send(std::string url, const std::string& method, const std
     // Elasticsearch's reason would name the user; the hint is what helps.
     throw SetupError(cluster.host() + " refused the credentials (401 to " + what +
                      "): check the output's api_key, user/password or bearer");
+  }
+  if (r.status == 403 && path.ends_with("/_search")) {
+    throw SetupError(cluster.host() + " denied " + what +
+                     " (403): the credentials need the read index privilege there (" + reason +
+                     ")");
   }
   if (r.status == 403) {
     std::string privilege = path.starts_with("/_ilm/") ? "manage_ilm" : "manage_index_templates";

@@ -1,0 +1,271 @@
+// `auditrelay report` and `auditrelay export`: compliance figures and evidence from what the
+// agent shipped, read back from files (raw records of either schema, or normalized documents;
+// zstd-compressed or not) or, for reports, from Elasticsearch with one aggregation query.
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+#include "agent/cli/commands.h"
+#include "agent/cli/setup/cluster.h"
+#include "agent/cli/setup/setup_error.h"
+#include "agent/config/config.h"
+#include "agent/core/config_schema.h"
+#include "agent/core/engine.h"
+#include "agent/report/aggregator.h"
+#include "agent/report/es_search.h"
+#include "agent/report/export_writer.h"
+#include "agent/report/record_files.h"
+#include "agent/report/render.h"
+#include "agent/report/report_error.h"
+
+namespace auditrelay::cli {
+namespace {
+
+using report::ReportError;
+
+// Skipped lines are named on stderr up to this many; the rest are only counted.
+constexpr int kSkipsShown = 10;
+
+report::Filter make_filter(const ReportFilterArgs& args) {
+  report::Filter filter;
+  if (!args.period.empty() && (!args.start.empty() || !args.end.empty()))
+    throw ReportError("--period and --start/--end exclude each other");
+  if (!args.period.empty()) filter.period = report::parse_period(args.period);
+  if (args.start.empty() != args.end.empty()) throw ReportError("--start and --end go together");
+  if (!args.start.empty()) filter.period = report::parse_start_end(args.start, args.end);
+  if (!args.policy.empty()) filter.policy = args.policy;
+  if (!args.provider.empty()) filter.provider = args.provider;
+  return filter;
+}
+
+std::vector<std::string> input_paths(const std::vector<std::string>& files) {
+  std::vector<std::string> paths;
+  for (const std::string& f : files)
+    paths.push_back(f == "-" ? "/dev/stdin" : f);
+  return paths;
+}
+
+// Reads every line of `files`; calls `matched` with each record the filter keeps.
+template <typename OnMatch, typename OnSkip>
+void scan_files(const std::vector<std::string>& files, size_t max_record_bytes,
+                const report::Filter& filter, OnMatch&& matched, OnSkip&& skipped) {
+  report::RecordFiles reader(input_paths(files), max_record_bytes);
+  report::RecordReader records;
+  report::ReportRecord record;
+  int shown = 0;
+  while (const RawBatch* batch = reader.next()) {
+    for (const RawRecord& raw : batch->records()) {
+      std::optional<report::Skip> skip;
+      if (raw.truncated()) {
+        skip = report::Skip{"too_large", "line of " + std::to_string(raw.full_size) +
+                                             " bytes is over --max-record-bytes"};
+      } else {
+        skip = records.read(batch->bytes(raw), {batch->source(raw).id_key, raw.position},
+                            batch->readable_after(raw), record);
+      }
+      if (!skip) {
+        matched(record, filter.matches(record));
+        continue;
+      }
+      skipped(skip->reason);
+      if (shown++ < kSkipsShown) {
+        std::cerr << "auditrelay: " << batch->source(raw).name << ":" << raw.position
+                  << ": skipped: " << skip->reason << ": " << skip->message << "\n";
+      }
+    }
+  }
+  if (shown > kSkipsShown) {
+    std::cerr << "auditrelay: " << shown - kSkipsShown << " more lines skipped\n";
+  }
+}
+
+int64_t now_ms() {
+  // SOURCE_DATE_EPOCH (reproducible builds' convention) fixes the time, for stable output.
+  if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH"))
+    return std::strtoll(epoch, nullptr, 10) * 1000;
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Standard output, or a file written in full before it takes its name.
+class Output {
+ public:
+  explicit Output(const std::string& path) : path_(path) {
+    if (path_.empty() || path_ == "-") return;
+    tmp_ = path_ + ".tmp";
+    file_.open(tmp_, std::ios::binary | std::ios::trunc);
+    if (!file_) throw ReportError(path_ + ": cannot write: " + std::strerror(errno));
+  }
+  ~Output() {
+    if (!tmp_.empty() && !committed_) std::filesystem::remove(tmp_);
+  }
+  std::ostream& stream() { return tmp_.empty() ? std::cout : file_; }
+  void commit() {
+    stream().flush();
+    if (!stream()) throw ReportError((tmp_.empty() ? "stdout" : path_) + ": write failed");
+    if (tmp_.empty()) return;
+    file_.close();
+    std::filesystem::rename(tmp_, path_);
+    committed_ = true;
+  }
+
+ private:
+  std::string path_, tmp_;
+  std::ofstream file_;
+  bool committed_ = false;
+};
+
+// The elasticsearch output the report reads through, and the data stream or index it writes.
+struct EsSource {
+  const InstanceConfig* output = nullptr;
+  std::string target;
+  std::filesystem::path state_dir;
+};
+
+EsSource find_es_output(const PipelineConfig& config, const ReportArgs& args) {
+  EsSource source;
+  for (const InstanceConfig& output : config.outputs) {
+    if (output.type != "elasticsearch") continue;
+    if (!args.output_name.empty() && output.name != args.output_name) continue;
+    source.output = &output;
+    break;
+  }
+  if (source.output == nullptr) {
+    throw ReportError(args.output_name.empty()
+                          ? args.config_file + " has no elasticsearch output"
+                          : args.config_file + " has no elasticsearch output named '" +
+                                args.output_name + "'");
+  }
+  const Settings& normalize = config.pipeline.section("normalize");
+  source.target = !args.index.empty() ? args.index
+                  : source.output->settings.has("index")
+                      ? source.output->settings.string("index")
+                      : "logs-" + normalize.string("dataset") + "-" + normalize.string("namespace");
+  source.state_dir = std::filesystem::path(config.service.section("storage").string("path")) /
+                     "outputs" / source.output->name;
+  return source;
+}
+
+report::Report report_from_elasticsearch(const ReportArgs& args, report::ReportOptions options) {
+  PipelineConfig config;
+  try {
+    config = load_config(args.config_file, make_config_schema(builtin_plugins()));
+    Engine::validate(config, builtin_plugins());
+  } catch (const ConfigError& e) {
+    throw ReportError(std::string("invalid configuration: ") + e.what());
+  }
+  EsSource source = find_es_output(config, args);
+  if (options.max_blocked > report::kMaxSearchHits) {
+    std::cerr << "auditrelay: --max-blocked " << options.max_blocked
+              << " is over Elasticsearch's window of " << report::kMaxSearchHits
+              << " hits: the list holds at most " << report::kMaxSearchHits << "\n";
+    options.max_blocked = report::kMaxSearchHits;
+  }
+  try {
+    setup::Cluster cluster(*source.output, source.state_dir);
+    const std::string path = "/" + source.target + "/_search";
+    delivery::HttpResponse r = cluster.request("POST", path, report::search_body(options));
+    if (r.status != 200) setup::fail(cluster, "POST", path, r);
+    return report::report_from_search(r.body, std::move(options), {cluster.host(), source.target});
+  } catch (const setup::SetupError& e) {
+    throw ReportError("output '" + source.output->name + "': " + e.what());
+  }
+}
+
+report::ReportOptions report_options(const ReportArgs& args) {
+  report::ReportOptions options;
+  options.filter = make_filter(args.filters);
+  if (!report::parse_granularity(args.granularity, options.granularity))
+    throw ReportError("--granularity must be daily or monthly");
+  if (!args.group_by.empty() && !report::parse_group_by(args.group_by, options.group_by))
+    throw ReportError("--group-by must be provider, policy or decision");
+  report::check_threshold(args.compliant_threshold);
+  options.compliant_threshold = args.compliant_threshold;
+  options.max_blocked = args.max_blocked;
+  return options;
+}
+
+}  // namespace
+
+int report_command(const ReportArgs& args) {
+  try {
+    report::ReportOptions options = report_options(args);
+    if (args.from_elasticsearch == !args.filters.files.empty()) {
+      std::cerr << "auditrelay: report: give either record files or --from-elasticsearch -c "
+                   "FILE\n";
+      return kExitUsage;
+    }
+    report::Report result;
+    if (args.from_elasticsearch) {
+      result = report_from_elasticsearch(args, std::move(options));
+    } else {
+      report::Aggregator aggregator(options);
+      scan_files(
+          args.filters.files, args.filters.max_record_bytes, options.filter,
+          [&](const report::ReportRecord& record, bool matches) {
+            aggregator.count_read();
+            if (matches) aggregator.add(record);
+          },
+          [&](const std::string& reason) {
+            aggregator.count_read();
+            aggregator.count_skipped(reason);
+          });
+      result = aggregator.finish("files", args.filters.files);
+    }
+    if (result.summary.requests == 0)
+      std::cerr << "auditrelay: report: no request matched: the report is empty\n";
+    Output output(args.output_file);
+    report::ReportHeader header =
+        report::make_header(result, now_ms(), std::string("auditrelay ") + AUDITRELAY_VERSION);
+    if (args.format == "json")
+      report::render_json(result, header, output.stream());
+    else if (args.format == "csv")
+      report::render_csv(result, output.stream());
+    else
+      report::render_html(result, header, output.stream());
+    output.commit();
+    return kExitOk;
+  } catch (const ReportError& e) {
+    std::cerr << "auditrelay: report: " << e.what() << "\n";
+    return kExitFailure;
+  }
+}
+
+int export_command(const ExportArgs& args) {
+  try {
+    report::Filter filter = make_filter(args.filters);
+    if (!args.allowed.empty()) filter.allowed = args.allowed == "true";
+    if (args.filters.files.empty()) {
+      std::cerr << "auditrelay: export: give the record files to read\n";
+      return kExitUsage;
+    }
+    Output output(args.output_file);
+    report::ExportWriter writer(
+        args.format == "csv" ? report::ExportFormat::kCsv : report::ExportFormat::kJson,
+        output.stream());
+    uint64_t skipped = 0;
+    writer.begin();
+    scan_files(
+        args.filters.files, args.filters.max_record_bytes, filter,
+        [&](const report::ReportRecord& record, bool matches) {
+          if (matches) writer.write(record);
+        },
+        [&](const std::string&) { ++skipped; });
+    writer.end();
+    output.commit();
+    if (skipped > 0) {
+      std::cerr << "auditrelay: export: " << writer.written() << " records written, " << skipped
+                << " unreadable lines skipped\n";
+    }
+    return kExitOk;
+  } catch (const ReportError& e) {
+    std::cerr << "auditrelay: export: " << e.what() << "\n";
+    return kExitFailure;
+  }
+}
+
+}  // namespace auditrelay::cli
