@@ -357,3 +357,100 @@ TEST_CASE_FIXTURE(Fixture, "--no-builtin-components and --store-documents") {
 }
 
 }  // namespace auditrelay::fakes
+
+namespace auditrelay::fakes {
+
+TEST_CASE_FIXTURE(Fixture, "_search over stored documents: query, post_filter, sort, aggs") {
+  FakeElasticsearch es(dir.path(), {"--store-documents", "--api-key", "aWQ6a2V5"});
+  auto headers = kNdjson;
+  headers.push_back("Authorization: ApiKey aWQ6a2V5");
+  std::string body =
+      R"({"create":{"_id":"1"}})"
+      "\n"
+      R"({"@timestamp":"2025-01-03T10:00:00Z","event":{"id":"e1","type":"denied"},"policy":{"policy_id":"p"}})"
+      "\n"
+      R"({"create":{"_id":"2"}})"
+      "\n"
+      R"({"@timestamp":"2025-01-01T10:00:00Z","event":{"id":"e2","type":["allowed","info"]},"policy":{"policy_id":"p"},"gen_ai":{"system":"openai"}})"
+      "\n"
+      R"({"create":{"_id":"3"}})"
+      "\n"
+      R"({"@timestamp":"2025-02-01T00:00:00Z","event":{"id":"e3","type":"denied"},"policy":{"policy_id":"p"}})"
+      "\n";
+  REQUIRE(bulk(es, body, "/logs-policy_gateway.audit-default/_bulk", headers).status == 200);
+  REQUIRE(bulk(es, creates({"x"}, "logs-other-default"), "/_bulk", headers).status == 200);
+
+  std::vector<std::string> json_headers = {"Content-Type: application/json",
+                                           "Authorization: ApiKey aWQ6a2V5"};
+  auto search = [&](const std::string& path, const std::string& request) {
+    return client.request("POST", es.url() + path, request, json_headers);
+  };
+  auto r = search("/logs-policy_gateway.audit-*/_search", R"({
+      "size": 1000, "track_total_hits": true,
+      "query": {"bool": {"filter": [{"range": {"@timestamp": {"gte": "2025-01-01T00:00:00.000Z",
+          "lt": "2025-02-01T00:00:00.000Z", "format": "strict_date_optional_time"}}}]}},
+      "post_filter": {"term": {"event.type": "denied"}},
+      "sort": [{"@timestamp": "asc"}, {"event.id": "asc"}],
+      "_source": ["event.id"],
+      "aggs": {"requests": {"filter": {"match_all": {}}},
+               "timeline": {"date_histogram": {"field": "@timestamp", "calendar_interval": "day",
+                   "time_zone": "UTC", "min_doc_count": 0,
+                   "extended_bounds": {"min": "2025-01-01T00:00:00.000Z",
+                                       "max": "2025-01-31T23:59:59.999Z"}}},
+               "providers": {"terms": {"field": "gen_ai.system", "missing": "none"}}}})");
+  REQUIRE(r.status == 200);
+  CHECK(r.header("X-elastic-product") == "Elasticsearch");
+  auto doc = json(r.body);
+  CHECK(doc["hits"]["total"]["value"].GetInt() == 1);
+  CHECK(std::string(doc["hits"]["total"]["relation"].GetString()) == "eq");
+  const auto& hit = doc["hits"]["hits"][0];
+  CHECK(std::string(hit["_id"].GetString()) == "1");
+  CHECK(std::string(hit["_index"].GetString()).rfind(".ds-logs-policy_gateway.audit-default-", 0) ==
+        0);
+  CHECK(std::string(hit["_source"]["event"]["id"].GetString()) == "e1");
+  CHECK_FALSE(hit["_source"].HasMember("@timestamp"));
+  CHECK(hit["sort"][0].GetInt64() == 1735898400000);
+  CHECK(hit["_score"].IsNull());
+  const auto& aggs = doc["aggregations"];
+  CHECK(aggs["requests"]["doc_count"].GetInt() == 2);
+  CHECK(aggs["timeline"]["buckets"].Size() == 31);
+  CHECK(aggs["timeline"]["buckets"][0]["doc_count"].GetInt() == 1);
+  CHECK(aggs["providers"]["buckets"].Size() == 2);  // openai and none, one each
+  CHECK(doc["_shards"]["total"].GetInt() == 1);
+
+  // /_search and GET search everything; filter_path trims the answer.
+  auto all = client.request("GET", es.url() + "/_search?size=0&filter_path=hits.total", "{}",
+                            json_headers);
+  CHECK(all.body == R"({"hits":{"total":{"value":4,"relation":"eq"}}})");
+  // A wildcard matching nothing is an empty answer; a missing concrete name a 404.
+  auto none = json(search("/nothing-*/_search", "{}").body);
+  CHECK(none["hits"]["total"]["value"].GetInt() == 0);
+  CHECK(none["_shards"]["total"].GetInt() == 0);
+  auto missing = search("/logs-absent-default,logs-other-default/_search", "{}");
+  CHECK(missing.status == 404);
+  CHECK(std::string(json(missing.body)["error"]["reason"].GetString()) ==
+        "no such index [logs-absent-default]");
+  auto unknown = search("/_search", R"({"query":{"nope":{}}})");
+  CHECK(unknown.status == 400);
+  CHECK(std::string(json(unknown.body)["error"]["type"].GetString()) == "parsing_exception");
+  auto window = json(search("/_search", R"({"size":10001})").body);
+  CHECK(std::string(window["error"]["root_cause"][0]["type"].GetString()) ==
+        "illegal_argument_exception");
+  CHECK(std::string(window["error"]["type"].GetString()) == "search_phase_execution_exception");
+  CHECK(client
+            .request("POST", es.url() + "/_search", "{}",
+                     {"Content-Type: text/plain", "Authorization: ApiKey aWQ6a2V5"})
+            .status == 406);
+  CHECK(client.request("POST", es.url() + "/_search", "{}", {"Content-Type: application/json"})
+            .status == 401);
+  CHECK(client.request("DELETE", es.url() + "/_search", "", json_headers).status == 405);
+
+  test::TempDir other;
+  FakeElasticsearch plain(other.path());
+  auto refused = client.request("POST", plain.url() + "/_search", "{}", kNdjson);
+  CHECK(refused.status == 400);
+  CHECK(std::string(json(refused.body)["error"]["type"].GetString()) ==
+        "illegal_argument_exception");
+}
+
+}  // namespace auditrelay::fakes

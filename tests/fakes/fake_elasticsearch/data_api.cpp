@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "tests/fakes/fake_elasticsearch/es_response.h"
+#include "tests/fakes/fake_elasticsearch/search.h"
 
 namespace auditrelay::fakes::es {
 namespace {
@@ -139,16 +140,9 @@ FakeResponse DataApi::route(const http::Request& request,
     return component_template(request, segments.size() == 2 ? segments[1] : "", filter);
   if (first == "_ilm" && segments.size() >= 2 && segments.size() <= 3 && segments[1] == "policy")
     return lifecycle_policy(request, segments.size() == 3 ? segments[2] : "", filter);
-  if (segments.size() == 1 && first.front() != '_' && read) {
-    std::string name(first);
-    return error_response(404, "index_not_found_exception", "no such index [" + name + "]", filter,
-                          [&](JsonOut& out) {
-                            out.Field("resource.type", "index_or_alias");
-                            out.Field("resource.id", name);
-                            out.Field("index_uuid", "_na_");
-                            out.Field("index", name);
-                          });
-  }
+  if (segments.back() == "_search" && segments.size() <= 2)
+    return search_endpoint(cluster_, request, segments.size() == 2 ? first : "", filter);
+  if (segments.size() == 1 && first.front() != '_' && read) return index_not_found(first, filter);
   return plain_error(400,
                      "no handler found for uri [" + request.url + "] and method [" + method + "]");
 }

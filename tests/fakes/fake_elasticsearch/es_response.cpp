@@ -41,6 +41,16 @@ FakeResponse error_response(int status, std::string_view type, std::string_view 
   return json_response(status, std::move(body));
 }
 
+FakeResponse index_not_found(std::string_view name, const FilterPath& filter) {
+  return error_response(404, "index_not_found_exception",
+                        "no such index [" + std::string(name) + "]", filter, [&](JsonOut& out) {
+                          out.Field("resource.type", "index_or_alias");
+                          out.Field("resource.id", name);
+                          out.Field("index_uuid", "_na_");
+                          out.Field("index", name);
+                        });
+}
+
 FakeResponse plain_error(int status, std::string_view message) {
   std::string body;
   FilterPath none;

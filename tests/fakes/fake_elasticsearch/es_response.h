@@ -21,6 +21,9 @@ using ErrorFields = std::function<void(JsonOut&)>;
 FakeResponse error_response(int status, std::string_view type, std::string_view reason,
                             const FilterPath& filter, const ErrorFields& extra = {});
 
+// 404 index_not_found_exception "no such index [name]", with its resource fields.
+FakeResponse index_not_found(std::string_view name, const FilterPath& filter);
+
 // {"error":"message","status":S}: the plain form of RestController's own refusals (no
 // handler, wrong method, unsupported Content-Type).
 FakeResponse plain_error(int status, std::string_view message);

@@ -137,6 +137,27 @@ void ClusterStore::write_documents(std::string& out) const {
   }
 }
 
+void ClusterStore::for_each_document(
+    const std::function<void(const Target&, std::string_view, std::string_view)>& fn) const {
+  std::string name;
+  ids_.for_each([&](std::string_view k) {
+    auto document = documents_.find(std::string(k));
+    if (document == documents_.end()) return;
+    size_t zero = k.find('\0');
+    name.assign(k.substr(0, zero));
+    auto target = targets_.find(name);
+    if (target != targets_.end()) fn(target->second, k.substr(zero + 1), document->second);
+  });
+}
+
+std::vector<const Target*> ClusterStore::targets() const {
+  std::vector<const Target*> all;
+  all.reserve(targets_.size());
+  for (const auto& [name, target] : targets_)
+    all.push_back(&target);
+  return all;
+}
+
 void ClusterStore::put_index_template(const std::string& name, IndexTemplate index_template) {
   templates_[name] = std::move(index_template);
   for (auto& [n, target] : targets_)

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -58,6 +59,12 @@ class ClusterStore {
   void write_ids(std::string& out) const;
   // {"_index":..,"_id":..,"_source":{..}} per line; only with store_documents.
   void write_documents(std::string& out) const;
+  // Calls fn(target, id, source) for every document, in the order first indexed; only with
+  // store_documents (what _search reads).
+  void for_each_document(const std::function<void(const Target&, std::string_view id,
+                                                  std::string_view source)>& fn) const;
+  // Every target written to, in no particular order.
+  std::vector<const Target*> targets() const;
 
   // Stores a template (its JSON already validated) and re-resolves known targets.
   void put_index_template(const std::string& name, IndexTemplate index_template);
