@@ -15,6 +15,7 @@ packages=(
   rapidjson-dev         # JSON parse and write
   libsimdjson-dev       # fast field scans of documents (splunk_hec indexed fields)
   libzstd-dev           # buffer compression
+  zstd                  # the report benchmark compresses its documents (make bench)
   libxxhash-dev         # record ids and fingerprints
   libssl-dev            # HMAC, TLS, base64
   libcli11-dev          # command line

@@ -2,20 +2,22 @@
 # Benchmarks of the auditrelay agent. See tests/bench/README.md.
 #
 #   bash tests/bench/run.sh BUILD_DIR [--records N] [--repeat R] [--keep] [--only NAME[,NAME]]
+#                           [--report-records M]
 #
 # BUILD_DIR is a build tree (Release) holding `auditrelay` and tests/bench/'s tools (and
 # tests/fakes/fake_elasticsearch and fake_splunk_hec for the scenarios into them). Every
 # scenario runs over N generated records (default 1,000,000); the table goes to stdout and the
 # results to BUILD_DIR/bench-results.json. Generated data lives in a temporary directory under
 # BUILD_DIR, removed at the end unless --keep. --only runs some scenarios: normalize, tail-file,
-# buffer, tail-elasticsearch, tail-splunk-hec, tail-splunk-hec-ack, tail-fanout, http-elasticsearch.
-# Needs bash,
+# buffer, tail-elasticsearch, tail-splunk-hec, tail-splunk-hec-ack, tail-fanout, http-elasticsearch,
+# report (`auditrelay report` over M normalized documents in a .zst file; default 10,000,000).
+# Needs bash, zstd,
 # coreutils and awk only (no python; the fakes listen on 127.0.0.1 and are driven through bash's
 # /dev/tcp; the HTTP input's load comes from tests/bench's auditrelay_bench_http_load).
 set -euo pipefail
 
 usage() {
-  echo "usage: $0 BUILD_DIR [--records N] [--repeat R] [--keep] [--only NAME[,NAME]]" >&2
+  echo "usage: $0 BUILD_DIR [--records N] [--repeat R] [--keep] [--only NAME[,NAME]] [--report-records M]" >&2
   echo "  scenarios (for --only): $all_scenarios" >&2
   exit 2
 }
@@ -25,7 +27,7 @@ die() {
   exit 1
 }
 
-all_scenarios="normalize tail-file buffer tail-elasticsearch tail-splunk-hec tail-splunk-hec-ack tail-fanout http-elasticsearch"
+all_scenarios="normalize tail-file buffer tail-elasticsearch tail-splunk-hec tail-splunk-hec-ack tail-fanout http-elasticsearch report"
 
 # ------------------------------------------------------------------------------------------------
 # Arguments
@@ -34,6 +36,7 @@ all_scenarios="normalize tail-file buffer tail-elasticsearch tail-splunk-hec tai
 build_arg=$1
 shift
 records=1000000
+report_records=10000000
 repeat=1
 keep=0
 only=""
@@ -43,6 +46,8 @@ while [ $# -gt 0 ]; do
     --records=*) records=${1#*=}; shift ;;
     --repeat) [ $# -ge 2 ] || usage; repeat=$2; shift 2 ;;
     --repeat=*) repeat=${1#*=}; shift ;;
+    --report-records) [ $# -ge 2 ] || usage; report_records=$2; shift 2 ;;
+    --report-records=*) report_records=${1#*=}; shift ;;
     --keep) keep=1; shift ;;
     --only) [ $# -ge 2 ] || usage; only=$2; shift 2 ;;
     --only=*) only=${1#*=}; shift ;;
@@ -52,6 +57,8 @@ while [ $# -gt 0 ]; do
 done
 [[ $records =~ ^[1-9][0-9]*$ ]] || die "--records must be a positive integer, not '$records'"
 [[ $repeat =~ ^[1-9][0-9]*$ ]] || die "--repeat must be a positive integer, not '$repeat'"
+[[ $report_records =~ ^[1-9][0-9]*$ ]] ||
+  die "--report-records must be a positive integer, not '$report_records'"
 scenarios=$all_scenarios
 if [ -n "$only" ]; then
   scenarios=""
@@ -944,6 +951,32 @@ EOF
   add_result "$title" "$(stat -c %s "$pg_file")" "$extra"
 }
 
+# report: `auditrelay report` over M normalized documents (both schemas) in one .zst file, the way
+# an archive of shipped records would be kept; then over M/10 of them, to show that memory does
+# not grow with the number of records. The data never exists uncompressed on disk.
+bench_report() {
+  local records=$report_records  # the table's record count, for add_result
+  local docs=$work/documents.ndjson.zst small=$work/documents-small.ndjson.zst i
+  echo "bench: generating $records documents for report..." >&2
+  "$generator" --schema mixed --count "$records" --seed 7 --out /dev/stdout 2>"$work/generate.err" |
+    "$agent" normalize - 2>"$work/report-normalize.err" | zstd -q -3 -T0 >"$docs" ||
+    die "generating the report's documents failed: $(head -n 5 "$work/generate.err" "$work/report-normalize.err")"
+  "$generator" --schema mixed --count $((records / 10)) --seed 7 --out /dev/stdout 2>/dev/null |
+    "$agent" normalize - 2>/dev/null | zstd -q -3 -T0 >"$small"
+  echo "bench: report over $records documents ($(($(stat -c %s "$docs") / 1048576)) MiB of zstd)..." >&2
+  for ((i = 0; i < repeat; i++)); do
+    measure "$work/report.json" "$work/report.err" "$agent" report "$docs"
+    [ "$m_exit" = 0 ] || die "auditrelay report exited with $m_exit: $(head -n 5 "$work/report.err")"
+    grep -q "\"recordsRead\": $records," "$work/report.json" ||
+      die "auditrelay report did not read $records records: $(grep -E 'recordsRead|recordsSkipped' "$work/report.json")"
+    record_run
+  done
+  measure "$work/report-small.json" "$work/report.err" "$agent" report "$small"
+  [ "$m_exit" = 0 ] || die "auditrelay report (small) exited with $m_exit"
+  notes+=("report: peak RSS $((m_rss_kib / 1024)) MiB over $((records / 10)) documents, against the table's over $records: memory does not grow with the records")
+  add_result "report (zstd documents)" "$(stat -c %s "$docs")" "\"small_run_peak_rss_mib\": $((m_rss_kib / 1024))"
+}
+
 if selected normalize; then
   bench_normalize policy_gateway "$pg_file"
   bench_normalize governance_audit "$ga_file"
@@ -955,6 +988,7 @@ selected tail-splunk-hec && bench_tail_splunk_hec
 selected tail-splunk-hec-ack && bench_tail_splunk_hec_ack
 selected tail-fanout && bench_tail_fanout
 selected http-elasticsearch && bench_http_elasticsearch
+selected report && bench_report
 
 # ------------------------------------------------------------------------------------------------
 # Table and JSON
