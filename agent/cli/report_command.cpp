@@ -186,6 +186,7 @@ report::ReportOptions report_options(const ReportArgs& args) {
   report::check_threshold(args.compliant_threshold);
   options.compliant_threshold = args.compliant_threshold;
   options.max_blocked = args.max_blocked;
+  report::check_timeline_size(options);
   return options;
 }
 

@@ -8,6 +8,10 @@ namespace auditrelay::report {
 namespace {
 
 constexpr int kThresholdDecimals = 6;
+// Buckets a timeline may have: 27 years of days, or over 800 years of months. Records spread
+// further (a timestamp in year 0001 among this year's) would make a report of millions of
+// empty days.
+constexpr size_t kMaxTimelineBuckets = 10'000;
 
 // Products of counts and scales overflow 64 bits past about 10^11 requests.
 __extension__ typedef unsigned __int128 Wide;
@@ -126,9 +130,26 @@ void complete_timeline(Report& report, std::map<int64_t, Counts> buckets) {
   report.timeline.clear();
   for (int64_t at = bucket_start(report.period.start_ms, granularity); at < report.period.end_ms;
        at = next_bucket(at, granularity)) {
+    if (report.timeline.size() == kMaxTimelineBuckets) {
+      throw ReportError("the period from " + format_instant(report.period.start_ms) + " to " +
+                        format_instant(report.period.end_ms) + " has more than " +
+                        std::to_string(kMaxTimelineBuckets) + " " +
+                        (granularity == Granularity::kDaily ? "days" : "months") +
+                        ": give a shorter --period or --start/--end" +
+                        (granularity == Granularity::kDaily ? ", or --granularity monthly" : ""));
+    }
     auto found = buckets.find(at);
     report.timeline.emplace_back(at, found == buckets.end() ? Counts{} : found->second);
   }
+}
+
+void check_timeline_size(const ReportOptions& options) {
+  if (!options.filter.period) return;
+  Report empty;
+  empty.options.granularity = options.granularity;
+  empty.period = *options.filter.period;
+  empty.period_given = true;
+  complete_timeline(empty, {});
 }
 
 Aggregator::Aggregator(ReportOptions options) {

@@ -107,7 +107,11 @@ struct Report {
 // Sorts a breakdown: most requests first, then by key.
 void sort_breakdown(Breakdown& breakdown);
 // Sets report.period when none was asked (the buckets from the first record's to the last's)
-// and gives the timeline every bucket of the period, empty ones included.
+// and gives the timeline every bucket of the period, empty ones included. Throws ReportError
+// when that is more than 10,000 buckets.
 void complete_timeline(Report& report, std::map<int64_t, Counts> buckets);
+// The same check before anything is read: throws ReportError when the period asked for has too
+// many buckets.
+void check_timeline_size(const ReportOptions& options);
 
 }  // namespace auditrelay::report

@@ -207,3 +207,20 @@ TEST_CASE("group by decision, policy or provider") {
   options.group_by = GroupBy::kPolicy;
   CHECK(aggregate(text, options).groups.size() == 1);
 }
+
+TEST_CASE("records centuries apart make no timeline of millions of days: a clear error") {
+  std::string text = GovernanceRecord{.id = "old", .timestamp = "0001-01-01T00:00:00Z"}.json() +
+                     "\n" + GovernanceRecord{.id = "new"}.json() + "\n";
+  CHECK_THROWS_WITH_AS(aggregate(text), doctest::Contains("--granularity monthly"), ReportError);
+  ReportOptions options;
+  options.filter.period = parse_period("2025-01");
+  CHECK(aggregate(text, options).summary.requests == 1);
+}
+
+TEST_CASE("a period of more than 10,000 buckets is refused before anything is read") {
+  ReportOptions options;
+  options.filter.period = parse_start_end("1900-01-01", "2025-01-01");
+  CHECK_THROWS_AS(check_timeline_size(options), ReportError);
+  options.granularity = Granularity::kMonthly;
+  CHECK_NOTHROW(check_timeline_size(options));
+}
