@@ -212,13 +212,7 @@ int main(int argc, char** argv) {
   if (*buffer_status) return buffer_status_command(config_file);
   if (*setup) return setup_command(setup_args);
   if (*status) return status_command(status_args);
-  if (*report) {
-    if (report_args.from_elasticsearch && report_args.config_file.empty()) {
-      std::cerr << "auditrelay: report: --from-elasticsearch needs -c FILE\n";
-      return kExitUsage;
-    }
-    return report_command(report_args);
-  }
+  if (*report) return report_command(report_args);
   if (*export_cmd) return export_command(export_args);
   std::cout << "auditrelay " << AUDITRELAY_VERSION << "\n";
   return kExitOk;

@@ -1,8 +1,11 @@
 // `auditrelay report` and `auditrelay export`: compliance figures and evidence from what the
 // agent shipped, read back from files (raw records of either schema, or normalized documents;
 // zstd-compressed or not) or, for reports, from Elasticsearch with one aggregation query.
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -84,32 +87,51 @@ void scan_files(const std::vector<std::string>& files, size_t max_record_bytes,
 
 int64_t now_ms() {
   // SOURCE_DATE_EPOCH (reproducible builds' convention) fixes the time, for stable output.
-  if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH"))
-    return std::strtoll(epoch, nullptr, 10) * 1000;
+  if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH")) {
+    char* end = nullptr;
+    long long seconds = std::strtoll(epoch, &end, 10);
+    if (*epoch != '\0' && *end == '\0' && seconds >= 0 && seconds < 253'402'300'800)
+      return seconds * 1000;
+    throw ReportError("SOURCE_DATE_EPOCH '" + std::string(epoch) +
+                      "' is not a number of seconds since 1970");
+  }
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
-// Standard output, or a file written in full before it takes its name.
+// Standard output, or a file written in full before it takes its name (a failed report leaves
+// no file, and never half of one).
 class Output {
  public:
-  explicit Output(const std::string& path) : path_(path) {
+  Output(const std::string& path, const std::vector<std::string>& inputs) : path_(path) {
     if (path_.empty() || path_ == "-") return;
-    tmp_ = path_ + ".tmp";
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    for (const std::string& input : inputs) {
+      if (fs::exists(path_, ec) && fs::equivalent(path_, input, ec))
+        throw ReportError(path_ + ": is also an input: write the output elsewhere");
+    }
+    tmp_ = path_ + ".tmp." + std::to_string(::getpid());
     file_.open(tmp_, std::ios::binary | std::ios::trunc);
-    if (!file_) throw ReportError(path_ + ": cannot write: " + std::strerror(errno));
+    if (!file_) throw ReportError(path_ + ": cannot write beside it (" + tmp_ + ")");
   }
   ~Output() {
-    if (!tmp_.empty() && !committed_) std::filesystem::remove(tmp_);
+    std::error_code ignored;
+    if (!tmp_.empty() && !committed_) std::filesystem::remove(tmp_, ignored);
   }
+  Output(const Output&) = delete;
+  Output& operator=(const Output&) = delete;
+
   std::ostream& stream() { return tmp_.empty() ? std::cout : file_; }
   void commit() {
     stream().flush();
     if (!stream()) throw ReportError((tmp_.empty() ? "stdout" : path_) + ": write failed");
     if (tmp_.empty()) return;
     file_.close();
-    std::filesystem::rename(tmp_, path_);
+    std::error_code ec;
+    std::filesystem::rename(tmp_, path_, ec);
+    if (ec) throw ReportError(path_ + ": cannot write: " + ec.message());
     committed_ = true;
   }
 
@@ -183,8 +205,7 @@ report::ReportOptions report_options(const ReportArgs& args) {
     throw ReportError("--granularity must be daily or monthly");
   if (!args.group_by.empty() && !report::parse_group_by(args.group_by, options.group_by))
     throw ReportError("--group-by must be provider, policy or decision");
-  report::check_threshold(args.compliant_threshold);
-  options.compliant_threshold = args.compliant_threshold;
+  options.compliant_threshold = report::parse_threshold(args.compliant_threshold);
   options.max_blocked = args.max_blocked;
   report::check_timeline_size(options);
   return options;
@@ -193,13 +214,21 @@ report::ReportOptions report_options(const ReportArgs& args) {
 }  // namespace
 
 int report_command(const ReportArgs& args) {
+  if (args.from_elasticsearch == !args.filters.files.empty()) {
+    std::cerr << "auditrelay: report: give either record files or --from-elasticsearch -c FILE\n";
+    return kExitUsage;
+  }
+  if (args.from_elasticsearch && args.config_file.empty()) {
+    std::cerr << "auditrelay: report: --from-elasticsearch needs -c FILE\n";
+    return kExitUsage;
+  }
+  if (!args.from_elasticsearch &&
+      (!args.config_file.empty() || !args.output_name.empty() || !args.index.empty())) {
+    std::cerr << "auditrelay: report: -c, --es-output and --index go with --from-elasticsearch\n";
+    return kExitUsage;
+  }
   try {
     report::ReportOptions options = report_options(args);
-    if (args.from_elasticsearch == !args.filters.files.empty()) {
-      std::cerr << "auditrelay: report: give either record files or --from-elasticsearch -c "
-                   "FILE\n";
-      return kExitUsage;
-    }
     report::Report result;
     if (args.from_elasticsearch) {
       result = report_from_elasticsearch(args, std::move(options));
@@ -219,7 +248,7 @@ int report_command(const ReportArgs& args) {
     }
     if (result.summary.requests == 0)
       std::cerr << "auditrelay: report: no request matched: the report is empty\n";
-    Output output(args.output_file);
+    Output output(args.output_file, args.filters.files);
     report::ReportHeader header =
         report::make_header(result, now_ms(), std::string("auditrelay ") + AUDITRELAY_VERSION);
     if (args.format == "json")
@@ -237,14 +266,14 @@ int report_command(const ReportArgs& args) {
 }
 
 int export_command(const ExportArgs& args) {
+  if (args.filters.files.empty()) {
+    std::cerr << "auditrelay: export: give the record files to read\n";
+    return kExitUsage;
+  }
   try {
     report::Filter filter = make_filter(args.filters);
     if (!args.allowed.empty()) filter.allowed = args.allowed == "true";
-    if (args.filters.files.empty()) {
-      std::cerr << "auditrelay: export: give the record files to read\n";
-      return kExitUsage;
-    }
-    Output output(args.output_file);
+    Output output(args.output_file, args.filters.files);
     report::ExportWriter writer(
         args.format == "csv" ? report::ExportFormat::kCsv : report::ExportFormat::kJson,
         output.stream());

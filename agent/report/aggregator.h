@@ -41,13 +41,12 @@ class Aggregator {
   Report report_;
   std::map<int64_t, Counts> timeline_;
   CountsBy providers_, groups_, rollout_modes_, reason_codes_;
+  std::unordered_map<std::string, uint64_t, Hash, std::equal_to<>> reasons_;  // violations
+  uint64_t other_reasons_ = 0;  // past kMaxDistinctReasons
   // The earliest blocked requests, the latest of them on top, so that one earlier than it
   // takes its place.
   std::priority_queue<BlockedRequest> blocked_;
   int distinct_policies_ = 0;  // 0, 1, or 2 meaning "more than one"
 };
-
-// `--compliant-threshold`: a percentage from 0 to 100, up to six decimals; throws ReportError.
-void check_threshold(const std::string& text);
 
 }  // namespace auditrelay::report

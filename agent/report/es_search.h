@@ -11,6 +11,10 @@ namespace auditrelay::report {
 
 // Elasticsearch refuses more hits than this in one search (index.max_result_window).
 inline constexpr size_t kMaxSearchHits = 10'000;
+// Buckets asked of each terms aggregation (providers, policies, reason codes, modes, groups):
+// far more than there are. A report refuses an answer that left some out rather than
+// undercount.
+inline constexpr size_t kMaxBuckets = 10'000;
 
 // The search body for `options` (max_blocked at most kMaxSearchHits).
 std::string search_body(const ReportOptions& options);

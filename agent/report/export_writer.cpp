@@ -37,9 +37,9 @@ void ExportWriter::write(const ReportRecord& r) {
   write_csv_field(out_, r.enforcement);
   out_ << ',';
   joined_.clear();
-  for (std::string_view v : r.violations) {
-    if (!joined_.empty()) joined_ += "; ";
-    joined_ += v;
+  for (size_t i = 0; i < r.violations.size(); ++i) {
+    if (i > 0) joined_ += "; ";
+    joined_ += r.violations[i];
   }
   write_csv_field(out_, joined_);
   out_ << "\r\n";

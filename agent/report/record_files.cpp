@@ -39,10 +39,12 @@ size_t read_some(int fd, char* into, size_t size, const std::string& path) {
   }
 }
 
-bool starts_with_zstd_magic(int fd) {
-  unsigned char magic[4];
-  if (::pread(fd, magic, sizeof magic, 0) != static_cast<ssize_t>(sizeof magic)) return false;
-  return magic[0] == 0x28 && magic[1] == 0xB5 && magic[2] == 0x2F && magic[3] == 0xFD;
+// A zstd frame (28 B5 2F FD) or a skippable frame (5? 2A 4D 18, which pzstd writes first).
+bool starts_with_zstd_magic(std::string_view bytes) {
+  if (bytes.size() < 4) return false;
+  const auto b = [&](size_t i) { return static_cast<unsigned char>(bytes[i]); };
+  if (b(0) == 0x28 && b(1) == 0xB5 && b(2) == 0x2F && b(3) == 0xFD) return true;
+  return (b(0) & 0xF0) == 0x50 && b(1) == 0x2A && b(2) == 0x4D && b(3) == 0x18;
 }
 
 }  // namespace
@@ -60,11 +62,17 @@ class RecordFiles::Producer {
     key_ = stream_id_key(file.fd, path_);
     if (!owner_.take_free(batch_)) return false;
     start_batch("");
-    return starts_with_zstd_magic(file.fd) ? read_zstd(file.fd) : read_plain(file.fd);
+    // The first bytes decide, so that a pipe works too; a .zst name is zstd whatever they are.
+    std::string first(kReadBytes, '\0');
+    first.resize(read_some(file.fd, first.data(), first.size(), path_));
+    const bool zstd = path_.ends_with(".zst") || starts_with_zstd_magic(first);
+    return zstd ? read_zstd(file.fd, std::move(first)) : read_plain(file.fd, first);
   }
 
  private:
-  bool read_plain(int fd) {
+  bool read_plain(int fd, const std::string& first) {
+    batch_->data().append(first);
+    if (first.empty()) return flush(true);
     for (;;) {
       std::string& data = batch_->data();
       size_t at = data.size();
@@ -76,14 +84,13 @@ class RecordFiles::Producer {
     }
   }
 
-  bool read_zstd(int fd) {
+  bool read_zstd(int fd, std::string input) {
     std::unique_ptr<ZSTD_DCtx, decltype(&ZSTD_freeDCtx)> dctx(ZSTD_createDCtx(), ZSTD_freeDCtx);
     if (!dctx) throw ReportError(path_ + ": out of memory for zstd");
-    std::string input(kReadBytes, '\0');
+    if (input.empty()) throw ReportError(path_ + ": not zstd data (the file is empty)");
     size_t pending = 0;  // ZSTD_decompressStream's last hint: 0 once a frame is complete
-    for (;;) {
-      size_t n = read_some(fd, input.data(), input.size(), path_);
-      if (n == 0) break;
+    for (size_t n = input.size(); n > 0; n = read_some(fd, input.data(), input.size(), path_)) {
+      if (input.size() < kReadBytes) input.resize(kReadBytes);
       ZSTD_inBuffer in{input.data(), n, 0};
       while (in.pos < in.size) {
         std::string& data = batch_->data();

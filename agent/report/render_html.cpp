@@ -52,6 +52,15 @@ std::string escape(std::string_view text) {
   return out;
 }
 
+// At most `max` bytes of `text`, cut before a character rather than inside one, with "…".
+std::string shortened(const std::string& text, size_t max) {
+  if (text.size() <= max) return text;
+  size_t cut = max - 1;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
+    --cut;
+  return text.substr(0, cut) + "…";
+}
+
 std::string number(uint64_t n) {
   std::string digits = std::to_string(n);
   std::string out;
@@ -193,7 +202,7 @@ void reason_codes_chart(const Report& report, std::ostream& out) {
     const int y = 8 + static_cast<int>(i) * kRow;
     const double w = std::max(kMinSegment, bar_space * static_cast<double>(count) / most);
     out << "<text x=\"" << kLabelWidth - 8 << "\" y=\"" << y + 14 << "\" text-anchor=\"end\">"
-        << escape(code.size() > 34 ? code.substr(0, 33) + "…" : code) << "</text>"
+        << escape(shortened(code, 34)) << "</text>"
         << "<rect class=\"mark\" x=\"" << kLabelWidth << "\" y=\"" << y << "\" width=\"" << fixed(w)
         << "\" height=\"" << kRow - 6 << "\" fill=\"" << kBarColour << "\"><title>" << escape(code)
         << ": " << number(count) << "</title></rect>"
@@ -233,8 +242,8 @@ void blocked_table(const Report& report, std::ostream& out) {
   for (const BlockedRequest& b : report.blocked) {
     out << "<tr><td>" << escape(b.timestamp) << "</td><td>" << escape(b.request_id.value_or(""))
         << "</td><td>" << escape(b.model) << "</td><td>"
-        << escape(b.provider.value_or(std::string(kNoProvider))) << "</td><td>"
-        << escape(b.policy_id) << "</td><td>";
+        << escape(b.provider.value_or(std::string(kNoneKey))) << "</td><td>" << escape(b.policy_id)
+        << "</td><td>";
     for (size_t i = 0; i < b.reasons.size(); ++i)
       out << (i > 0 ? "<br>" : "") << escape(b.reasons[i]);
     out << "</td><td>" << escape(b.ip.value_or("")) << "</td></tr>";
@@ -257,8 +266,9 @@ void render_html(const Report& report, const ReportHeader& header, std::ostream&
                              : report.policy_id ? *report.policy_id
                              : o.filter.policy  ? *o.filter.policy
                                                 : "All policies";
-  const std::string period =
-      format_instant(report.period.start_ms) + " to " + format_instant(report.period.end_ms);
+  const std::string period = report.has_period() ? format_instant(report.period.start_ms) + " to " +
+                                                       format_instant(report.period.end_ms)
+                                                 : "none (no records)";
   const std::string_view status = compliance_status(report);
 
   out << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -282,7 +292,7 @@ void render_html(const Report& report, const ReportHeader& header, std::ostream&
   card(out, "Compliance rate", compliance_rate_text(report.summary) + " %");
   out << "</div><p class=\"note\">Compliance rate: requests not blocked, rounded down to "
          "hundredths. COMPLIANT at "
-      << escape(o.compliant_threshold)
+      << format_threshold(o.compliant_threshold)
       << " % or more. Warned requests were allowed and are counted in both.</p></section>\n";
 
   out << "<section data-section=\"decisions-over-time\"><h2>Decisions per "
@@ -295,14 +305,26 @@ void render_html(const Report& report, const ReportHeader& header, std::ostream&
   reason_codes_chart(report, out);
   out << "</section>\n";
 
+  out << "<section data-section=\"violation-reasons\"><h2>Violation reasons</h2>"
+      << "<table><thead><tr><th>reason (or triggered category)</th><th class=\"n\">"
+         "occurrences</th></tr></thead><tbody>";
+  for (const auto& [reason, count] : report.violation_reasons)
+    out << "<tr><td>" << escape(reason) << "</td><td class=\"n\">" << number(count) << "</td></tr>";
+  if (report.violation_reasons.empty()) out << "<tr><td colspan=\"2\">None recorded</td></tr>";
+  out << "</tbody></table>";
+  if (report.violation_reasons.size() == kTopReasons)
+    out << "<p class=\"note\">The " << kTopReasons << " most frequent.</p>";
+  out << "</section>\n";
+
   out << "<section data-section=\"rollout-modes\"><h2>Rollout modes</h2>";
   breakdown_table(out, "rollout mode / enforcement", report.rollout_modes);
   out << "</section>\n";
 
   out << "<section data-section=\"providers\"><h2>Providers</h2>";
   breakdown_table(out, "provider", report.providers);
-  out << "<p class=\"note\">" << kNoProvider
-      << ": no provider recorded (a request blocked before routing).</p></section>\n";
+  out << "<p class=\"note\">" << kNoneKey
+      << ": no provider recorded (a request blocked before routing, or a policy_gateway "
+         "record, which names none).</p></section>\n";
 
   if (o.group_by != GroupBy::kNone) {
     out << "<section data-section=\"groups\"><h2>By " << to_string(o.group_by) << "</h2>";

@@ -135,7 +135,8 @@ void metadata(Writer& w, const Report& report, const ReportHeader& header) {
   else
     string(w, to_string(o.group_by));
   key(w, "compliantThreshold");
-  w.RawValue(o.compliant_threshold.data(), o.compliant_threshold.size(), rapidjson::kNumberType);
+  const std::string threshold = format_threshold(o.compliant_threshold);
+  w.RawValue(threshold.data(), threshold.size(), rapidjson::kNumberType);
   key(w, "blockedRequestsCap");
   w.Uint64(o.max_blocked);
   key(w, "blockedRequestsListed");
@@ -160,12 +161,16 @@ void metadata(Writer& w, const Report& report, const ReportHeader& header) {
 
 ReportHeader make_header(const Report& report, int64_t generated_at_ms, std::string generator) {
   // The id names this report: what was asked, of what, and when it was made.
+  const ReportOptions& o = report.options;
   std::string basis = std::to_string(generated_at_ms) + '\0' + report.source;
   for (const std::string& input : report.inputs)
     basis += '\0' + input;
-  basis += '\0' + report.options.filter.policy.value_or("") + '\0' +
-           report.options.filter.provider.value_or("") + '\0' +
-           std::to_string(report.period.start_ms) + '\0' + std::to_string(report.period.end_ms);
+  for (const std::string& part :
+       {o.filter.policy.value_or(""), o.filter.provider.value_or(""),
+        std::to_string(report.period.start_ms), std::to_string(report.period.end_ms),
+        std::string(to_string(o.granularity)), std::string(to_string(o.group_by)),
+        std::to_string(o.compliant_threshold), std::to_string(o.max_blocked)})
+    basis += '\0' + part;
   char id[32];
   std::snprintf(id, sizeof id, "rpt_%016llx",
                 static_cast<unsigned long long>(XXH3_64bits(basis.data(), basis.size())));
@@ -198,9 +203,15 @@ void render_json(const Report& report, const ReportHeader& header, std::ostream&
   key(w, "period");
   w.StartObject();
   key(w, "start");
-  string(w, format_instant(report.period.start_ms));
+  if (report.has_period())
+    string(w, format_instant(report.period.start_ms));
+  else
+    w.Null();  // no period asked, no records
   key(w, "end");
-  string(w, format_instant(report.period.end_ms));
+  if (report.has_period())
+    string(w, format_instant(report.period.end_ms));
+  else
+    w.Null();
   w.EndObject();
   key(w, "policy");
   w.StartObject();
@@ -223,6 +234,13 @@ void render_json(const Report& report, const ReportHeader& header, std::ostream&
   w.StartObject();
   for (const auto& [code, count] : report.reason_codes) {
     key(w, code);
+    w.Uint64(count);
+  }
+  w.EndObject();
+  key(w, "violationReasons");
+  w.StartObject();
+  for (const auto& [reason, count] : report.violation_reasons) {
+    key(w, reason);
     w.Uint64(count);
   }
   w.EndObject();

@@ -14,9 +14,23 @@
 
 namespace auditrelay::report {
 
-// The key under which requests without a provider are counted (blocked before routing, or a
-// schema that does not record one); also the Elasticsearch terms aggregation's `missing`.
-inline constexpr std::string_view kNoProvider = "none";
+// The key under which requests without a value are counted: no provider (blocked before
+// routing, or a policy_gateway record, which names none), no rollout mode or enforcement. Also
+// the Elasticsearch terms aggregations' `missing`, and `--provider none`.
+inline constexpr std::string_view kNoneKey = "none";
+
+// Distinct violation reasons counted at most: they are free text, and memory must not grow with
+// the records. Reasons first seen after that many are counted under kOtherReasons.
+inline constexpr size_t kMaxDistinctReasons = 10'000;
+inline constexpr std::string_view kOtherReasons = "(other reasons)";
+// Violation reasons a report lists: the most frequent.
+inline constexpr size_t kTopReasons = 20;
+
+// `--compliant-threshold`: a percentage from 0 to 100 with at most six decimals, in millionths
+// of a per cent (99.9 → 99,900,000), so that the comparison is exact. Throws ReportError.
+uint64_t parse_threshold(std::string_view text);
+// 99,900,000 → "99.9".
+std::string format_threshold(uint64_t millionths);
 
 enum class GroupBy { kNone, kProvider, kPolicy, kDecision };
 bool parse_group_by(std::string_view text, GroupBy& out);
@@ -26,7 +40,7 @@ std::string_view to_string(GroupBy group_by);
 struct Filter {
   std::optional<TimeRange> period;
   std::optional<std::string> policy;    // a policy id or name
-  std::optional<std::string> provider;  // kNoProvider: requests without one
+  std::optional<std::string> provider;  // kNoneKey: requests without one
   std::optional<bool> allowed;          // export only: not blocked (true) or blocked (false)
 
   bool matches(const ReportRecord& record) const;
@@ -36,7 +50,7 @@ struct ReportOptions {
   Filter filter;
   Granularity granularity = Granularity::kDaily;
   GroupBy group_by = GroupBy::kNone;
-  std::string compliant_threshold = "99.9";  // percent, as given (kept exact)
+  uint64_t compliant_threshold = 99'900'000;  // millionths of a per cent
   size_t max_blocked = 1000;
 };
 
@@ -85,14 +99,16 @@ struct Report {
   std::vector<std::string> inputs;  // the files, or the cluster and target
   TimeRange period;                 // as asked, else the buckets the records fall in
   bool period_given = false;
+  bool has_period() const { return period_given || !timeline.empty(); }
   std::optional<std::string> policy_id;  // the one policy the matched records have, if one
   std::optional<std::string> policy_name;
 
   Counts summary;
   Breakdown providers;
   Breakdown groups;         // with options.group_by
-  Breakdown rollout_modes;  // policy.rollout_mode, else policy.enforcement; kNoProvider if none
-  std::vector<std::pair<std::string, uint64_t>> reason_codes;  // most frequent first
+  Breakdown rollout_modes;  // policy.rollout_mode, else policy.enforcement; kNoneKey if neither
+  std::vector<std::pair<std::string, uint64_t>> reason_codes;       // most frequent first
+  std::vector<std::pair<std::string, uint64_t>> violation_reasons;  // the same, top kTopReasons
   std::vector<std::pair<int64_t, Counts>> timeline;  // every bucket of the period, in order
   std::vector<BlockedRequest> blocked;               // earliest first, at most max_blocked
 
@@ -106,9 +122,12 @@ struct Report {
 
 // Sorts a breakdown: most requests first, then by key.
 void sort_breakdown(Breakdown& breakdown);
+// Sorts counts the same way and keeps the first `keep`.
+void sort_counts(std::vector<std::pair<std::string, uint64_t>>& counts, size_t keep);
 // Sets report.period when none was asked (the buckets from the first record's to the last's)
 // and gives the timeline every bucket of the period, empty ones included. Throws ReportError
-// when that is more than 10,000 buckets.
+// when an asked period has more than 10,000 buckets; records spread further than that without
+// a period asked (a stray timestamp of another century) keep only the buckets that have some.
 void complete_timeline(Report& report, std::map<int64_t, Counts> buckets);
 // The same check before anything is read: throws ReportError when the period asked for has too
 // many buckets.

@@ -31,13 +31,11 @@ void strings_of(element value, std::vector<std::string_view>& out) {
   }
 }
 
-// The fields of event.type that decide the outcome (MAPPING.md §6 names them the same way).
+// The fields of event.type that decide the outcome (MAPPING.md §6 names them the same way):
+// an array, or one string, matched as Elasticsearch's `term` query matches the field.
 normalize::EventType event_types(element value) {
   normalize::EventType type;
-  simdjson::dom::array array;
-  if (value.get_array().get(array) != simdjson::SUCCESS) return type;
-  for (element item : array) {
-    std::string_view s = string_or_empty(item);
+  auto note = [&](std::string_view s) {
     if (s == "allowed")
       type.allowed = true;
     else if (s == "denied")
@@ -46,6 +44,13 @@ normalize::EventType event_types(element value) {
       type.info = true;
     else if (s == "change")
       type.change = true;
+  };
+  simdjson::dom::array array;
+  if (value.get_array().get(array) == simdjson::SUCCESS) {
+    for (element item : array)
+      note(string_or_empty(item));
+  } else {
+    note(string_or_empty(value));
   }
   return type;
 }
@@ -60,9 +65,8 @@ Outcome outcome_of(const normalize::EventType& type) {
 struct Fields {
   bool data_stream = false;
   bool policy = false;
-  bool has_event_type = false;
-  normalize::EventType event_type;
-  std::string_view effective_decision, policy_decision;
+  normalize::EventType event_type;  // none when absent: the request was not blocked
+  std::string_view policy_decision;
   std::string_view http_request_id, policy_request_id;
   std::string_view request_model, policy_model;
   std::optional<std::string_view> system, policy_provider;
@@ -75,7 +79,6 @@ void read_event(object event, ReportRecord& out, Fields& f) {
   for (auto [key, value] : event) {
     if (key == "type") {
       f.event_type = event_types(value);
-      f.has_event_type = true;
     } else if (key == "action") {
       out.decision = string_or_empty(value);
     } else if (key == "id") {
@@ -98,8 +101,6 @@ void read_policy(object policy, ReportRecord& out, Fields& f) {
       f.enforcement = string_or_empty(value);
     else if (key == "decision")
       f.policy_decision = string_or_empty(value);
-    else if (key == "effective_decision")
-      f.effective_decision = string_or_empty(value);
     else if (key == "request_id")
       f.policy_request_id = string_or_empty(value);
     else if (key == "model")
@@ -164,7 +165,9 @@ std::optional<Skip> RecordReader::read(std::string_view line, const RecordPositi
   if (extract(line, out, skip)) return std::nullopt;
   if (!skip.reason.empty()) return skip;
 
-  // Not a normalized document: a raw record of either schema.
+  // Not a normalized document (a raw record of either schema), or one to complete. Such records
+  // are parsed three times (here, by the normalizer, and its document below): reports over raw
+  // records cost more than over documents, which is what archives of shipped records hold.
   normalized_.clear();
   if (std::optional<Rejection> rejection =
           normalizer_.normalize(line, Schema::kAuto, where, normalized_, nullptr, readable_after))
@@ -186,18 +189,17 @@ bool RecordReader::extract(std::string_view document, ReportRecord& out, Skip& s
   Fields f;
   read_top_level(root, out, f);
   if (!f.data_stream || !f.policy) return false;  // a raw record, not a document
+  // A document without @timestamp or event.id: the normalizer completes it (MAPPING.md §3).
+  if (out.timestamp.empty() || out.id.empty()) return false;
 
   std::optional<int64_t> ms = normalize::parse_rfc3339_millis(out.timestamp);
   if (!ms) {
-    skip = {"invalid_timestamp", "@timestamp is missing or not an RFC 3339 time"};
+    skip = {"invalid_timestamp", "@timestamp is not an RFC 3339 time"};
     return false;
   }
   out.timestamp_ms = *ms;
-  if (!f.has_event_type) {
-    // A document written by something else: its decision says the same (MAPPING.md §1).
-    f.event_type = normalize::classify_decision(
-        f.effective_decision.empty() ? f.policy_decision : f.effective_decision);
-  }
+  // The outcome as Elasticsearch's queries see it (es_search.cpp), so that a report from files
+  // and one from the cluster agree on every document.
   out.outcome = outcome_of(f.event_type);
   if (out.decision.empty()) out.decision = f.policy_decision;
   out.request_id = f.http_request_id.empty() ? f.policy_request_id : f.http_request_id;

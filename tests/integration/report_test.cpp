@@ -76,11 +76,17 @@ TEST_CASE("report: the seed's figures from raw records, plain or .zst, and from 
     CHECK(report["providerBreakdown"]["none"]["blocked"].GetUint64() == 1);
     CHECK(report["blockedRequests"].Size() == 1);
     CHECK(report["blockedRequests"][0]["requestId"].IsString());
+    CHECK(report["violationReasons"]["Prompt contains an email address"].GetUint64() == 31);
     if (first.empty())
       first = figures(r.out);
     else
       CHECK(figures(r.out) == first);
   }
+  // From a pipe: zstd known by its first bytes.
+  auto piped = run_agent({"report", "--period", "2025-01", "-"}, dir.path(),
+                         std::chrono::seconds(60), dir / "audit.jsonl.zst");
+  REQUIRE(piped.exit_code == 0);
+  CHECK(figures(piped.out) == first);
   // A threshold above the rate turns the status.
   auto strict = run_agent({"report", "--period", "2025-01", "--compliant-threshold", "99.995",
                            (dir / "audit.jsonl").string()},
@@ -147,6 +153,29 @@ TEST_CASE("report: bad input is a clear error and a non-zero exit; bad lines are
   CHECK(run_agent({"report"}, dir.path()).exit_code == 2);
   CHECK(run_agent({"report", "--format", "pdf", (dir / "audit.jsonl").string()}, dir.path())
             .exit_code == 2);
+
+  // Usage: -c without --from-elasticsearch, a threshold that is not a percentage.
+  CHECK(run_agent({"report", "-c", (dir / "x.yaml").string(), (dir / "audit.jsonl").string()},
+                  dir.path())
+            .exit_code == 2);
+  auto threshold = run_agent(
+      {"report", "--compliant-threshold", "099.9", (dir / "audit.jsonl").string()}, dir.path());
+  CHECK(threshold.exit_code == 1);
+  CHECK(contains(threshold.err, "--compliant-threshold '099.9' is not a percentage"));
+
+  // -o: not onto an input, not onto a directory, and no crash either way.
+  auto onto_input = run_agent(
+      {"export", "-o", (dir / "audit.jsonl").string(), (dir / "audit.jsonl").string()}, dir.path());
+  CHECK(onto_input.exit_code == 1);
+  CHECK(contains(onto_input.err, "is also an input"));
+  CHECK(read_file(dir / "audit.jsonl").find(R"("id":"a")") != std::string::npos);
+  std::filesystem::create_directories(dir / "somedir");
+  auto onto_dir = run_agent(
+      {"report", "-o", (dir / "somedir").string(), (dir / "audit.jsonl").string()}, dir.path());
+  CHECK(onto_dir.exit_code == 1);
+  CHECK(contains(onto_dir.err, "somedir: cannot write"));
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path()))
+    CHECK(entry.path().filename().string().find(".tmp") == std::string::npos);
 
   // Written in full or not at all: a failed report leaves no output file behind.
   auto to_file = run_agent(

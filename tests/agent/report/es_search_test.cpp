@@ -27,7 +27,7 @@ TEST_CASE("the search: filters in the query, blocked requests in the hits, figur
   CHECK(std::string(filters[0]["range"]["@timestamp"]["lt"].GetString()) ==
         "2025-02-01T00:00:00.000Z");
   CHECK(filters[1]["bool"]["should"].Size() == 2);
-  CHECK(std::string(filters[2]["bool"]["must_not"][0]["exists"]["field"].GetString()) ==
+  CHECK(std::string(filters[2]["bool"]["must_not"][0u]["exists"]["field"].GetString()) ==
         "gen_ai.system");
   CHECK(std::string(body["post_filter"]["term"]["event.type"].GetString()) == "denied");
   const auto& aggs = body["aggs"];
@@ -35,8 +35,11 @@ TEST_CASE("the search: filters in the query, blocked requests in the hits, figur
                            "enforcement", "policies", "groups"})
     CHECK(aggs.HasMember(name));
   CHECK(std::string(aggs["timeline"]["date_histogram"]["calendar_interval"].GetString()) == "day");
-  CHECK(std::string(aggs["timeline"]["date_histogram"]["extended_bounds"]["max"].GetString()) ==
-        "2025-01-31T23:59:59.999Z");
+  CHECK(aggs["timeline"]["date_histogram"]["min_doc_count"].GetInt() == 1);
+  CHECK(
+      std::string(
+          aggs["requests"]["aggs"]["warned"]["filter"]["bool"]["must_not"][0u]["term"]["event.type"]
+              .GetString()) == "denied");
   CHECK(std::string(aggs["groups"]["terms"]["field"].GetString()) == "event.action");
 }
 
@@ -71,6 +74,10 @@ const char* kAnswer = R"({
     "reason_codes": {"doc_count_error_upper_bound": 0, "sum_other_doc_count": 0, "buckets": [
       {"key": "ALLOW", "doc_count": 1}, {"key": "BLOCK", "doc_count": 1}, {"key": "WARN", "doc_count": 1}]},
     "rollout_modes": {"doc_count_error_upper_bound": 0, "sum_other_doc_count": 0, "buckets": []},
+    "violation_reasons": {"doc_count_error_upper_bound": 0, "sum_other_doc_count": 0, "buckets": [
+      {"key": "China-based", "doc_count": 1}]},
+    "categories": {"doc_count": 2, "reasons": {"doc_count_error_upper_bound": 0,
+      "sum_other_doc_count": 0, "buckets": []}},
     "enforcement": {"doc_count": 3, "modes": {"doc_count_error_upper_bound": 0,
       "sum_other_doc_count": 0, "buckets": [
       {"key": "hard_block", "doc_count": 2, "blocked": {"doc_count": 1}, "warned": {"doc_count": 0}},
@@ -99,12 +106,35 @@ TEST_CASE("the report from the answer") {
   REQUIRE(report.rollout_modes.size() == 2);
   CHECK(report.rollout_modes[0].first == "hard_block");
   CHECK(report.reason_codes.size() == 3);
+  REQUIRE(report.violation_reasons.size() == 1);
+  CHECK(report.violation_reasons[0].first == "China-based");
   CHECK_FALSE(report.policy_id);  // two policies
   REQUIRE(report.blocked.size() == 1);
   CHECK(report.blocked[0].id == "audit_def456");
   CHECK(report.blocked[0].request_id == "req_uvw123");
   CHECK(report.blocked[0].reasons == std::vector<std::string>{"China-based"});
   CHECK_FALSE(report.blocked[0].provider);
+}
+
+TEST_CASE("partial answers are refused: failed shards, a time-out, buckets left out") {
+  std::string failed = kAnswer;
+  failed.replace(
+      failed.find(R"("failed": 0})"), 12,
+      R"("failed": 1, "failures": [{"shard": 0, "reason": {"type": "illegal_argument_exception", "reason": "Fielddata is disabled"}}]})");
+  CHECK_THROWS_WITH_AS(report_from_search(failed, {}, {}),
+                       doctest::Contains("1 of Elasticsearch's shards failed the search: "
+                                         "illegal_argument_exception: Fielddata is disabled"),
+                       ReportError);
+  std::string timed_out = kAnswer;
+  timed_out.replace(timed_out.find(R"("timed_out": false)"), 18, R"("timed_out": true)");
+  CHECK_THROWS_WITH_AS(report_from_search(timed_out, {}, {}), doctest::Contains("timed out"),
+                       ReportError);
+  std::string cut = kAnswer;
+  size_t providers = cut.find(R"("providers")");
+  cut.replace(cut.find(R"("sum_other_doc_count": 0)", providers), 24,
+              R"("sum_other_doc_count": 5)");
+  CHECK_THROWS_WITH_AS(report_from_search(cut, {}, {}), doctest::Contains("providers"),
+                       ReportError);
 }
 
 TEST_CASE("an answer that is not the one asked for is an error, not a wrong report") {

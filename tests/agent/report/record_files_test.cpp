@@ -117,6 +117,28 @@ TEST_CASE("unreadable files, corrupt and truncated zstd are errors naming the fi
                        doctest::Contains("cut.zst: truncated zstd data"), ReportError);
 }
 
+TEST_CASE("zstd is known by its name or its first bytes, skippable frames included") {
+  TempDir dir;
+  const std::string text = numbered_lines(100, 50);
+  // A skippable frame (magic 0x184D2A50, 4 bytes of length, then that many bytes), as pzstd
+  // writes one first.
+  std::string skippable("\x50\x2a\x4d\x18\x04\x00\x00\x00", 8);
+  skippable += "abcd";
+  write(dir / "pzstd-like", skippable + zstd_frame(text));
+  CHECK(read_all({(dir / "pzstd-like").string()}).size() == 100);
+  write(dir / "empty.zst", "");
+  CHECK_THROWS_WITH_AS(read_all({(dir / "empty.zst").string()}),
+                       doctest::Contains("empty.zst: not zstd data"), ReportError);
+  write(dir / "short.zst", zstd_frame(text).substr(0, 3));
+  CHECK_THROWS_WITH_AS(read_all({(dir / "short.zst").string()}),
+                       doctest::Contains("short.zst: truncated zstd data"), ReportError);
+  write(dir / "plain.zst", text);  // named .zst, but not: an error, not an empty report
+  CHECK_THROWS_WITH_AS(read_all({(dir / "plain.zst").string()}),
+                       doctest::Contains("plain.zst: corrupt zstd data"), ReportError);
+  write(dir / "empty.jsonl", "");
+  CHECK(read_all({(dir / "empty.jsonl").string()}).empty());
+}
+
 TEST_CASE("the reader stops cleanly when its caller leaves early") {
   TempDir dir;
   write(dir / "f", numbered_lines(50'000, 200));

@@ -112,8 +112,9 @@ class FiltersAggregation : public Aggregation {
     out.Key("buckets");
     keyed_ ? out.StartObject() : out.StartArray();
     Documents other = documents;
-    for (const auto& [key, query] : filters_) {
-      write_bucket(out, key, matching(*query, documents), universe);
+    for (const auto& entry : filters_) {  // not a structured binding: clang 14 cannot capture one
+      const auto& query = entry.second;
+      write_bucket(out, entry.first, matching(*query, documents), universe);
       std::erase_if(other, [&](const SearchDocument* d) { return query->matches(*d); });
     }
     if (other_bucket_) write_bucket(out, other_key_, other, universe);
