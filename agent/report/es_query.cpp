@@ -124,6 +124,7 @@ void range_query(Writer& w, const TimeRange& period) {
   w.EndObject();
 }
 
+// The report's filters (`allowed` is for exports, which read files only).
 void filter_query(Writer& w, const Filter& filter) {
   w.StartObject();
   w.Key("bool");
@@ -150,21 +151,6 @@ void filter_query(Writer& w, const Filter& filter) {
       missing(w, kProvider);
     else
       term(w, kProvider, *filter.provider);
-  }
-  if (filter.allowed) {
-    if (*filter.allowed) {
-      w.StartObject();
-      w.Key("bool");
-      w.StartObject();
-      w.Key("must_not");
-      w.StartArray();
-      blocked_query(w);
-      w.EndArray();
-      w.EndObject();
-      w.EndObject();
-    } else {
-      blocked_query(w);
-    }
   }
   w.EndArray();
   w.EndObject();
