@@ -51,10 +51,11 @@ std::vector<std::string> input_paths(const std::vector<std::string>& files) {
   return paths;
 }
 
-// Reads every line of `files`; calls `matched` with each record the filter keeps.
-template <typename OnMatch, typename OnSkip>
+// Reads every line of `files`: calls `read(record, whether the filter keeps it)` for each record,
+// `skipped(reason)` for each line that is not one (the first few named on stderr).
+template <typename OnRecord, typename OnSkip>
 void scan_files(const std::vector<std::string>& files, size_t max_record_bytes,
-                const report::Filter& filter, OnMatch&& matched, OnSkip&& skipped) {
+                const report::Filter& filter, OnRecord&& read, OnSkip&& skipped) {
   report::RecordFiles reader(input_paths(files), max_record_bytes);
   report::RecordReader records;
   report::ReportRecord record;
@@ -70,7 +71,7 @@ void scan_files(const std::vector<std::string>& files, size_t max_record_bytes,
                             batch->readable_after(raw), record);
       }
       if (!skip) {
-        matched(record, filter.matches(record));
+        read(record, filter.matches(record));
         continue;
       }
       skipped(skip->reason);
