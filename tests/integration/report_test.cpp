@@ -231,14 +231,21 @@ TEST_CASE("export: CSV columns, RFC 4180 quoting, filters; JSON documents") {
 
 TEST_CASE("report --from-elasticsearch: one aggregation query, the same figures as the files") {
   TempDir dir;
-  FakeElasticsearch es(dir.path(), {"--store-documents"});
+  // The cluster wants the output's API key: the report must use the output's credentials, and
+  // never show them.
+  const std::string api_key = "reporter:api-key-S3CRET-7";
+  FakeElasticsearch es(dir.path(),
+                       {"--store-documents", "--api-key", "cmVwb3J0ZXI6YXBpLWtleS1TM0NSRVQtNw=="});
   TailToFile c;
   c.schema = "auto";
   c.output_yaml =
       "    - name: es\n"
       "      type: elasticsearch\n"
       "      hosts: [\"" +
-      es.url() + "\"]\n";
+      es.url() +
+      "\"]\n"
+      "      api_key: \"" +
+      api_key + "\"\n";
   write_tail_to_file_config(dir, c);
   write_file(dir / "in" / "audit.jsonl", seed_records());
   auto run = run_agent({"run", "-c", (dir / "agent.yaml").string(), "--once"}, dir.path(),
@@ -262,10 +269,21 @@ TEST_CASE("report --from-elasticsearch: one aggregation query, the same figures 
     auto files = run_agent(from_files, dir.path());
     REQUIRE_MESSAGE(cluster.exit_code == 0, cluster.err);
     REQUIRE(files.exit_code == 0);
+    CHECK_FALSE(contains(cluster.out + cluster.err, "S3CRET"));
     CHECK(figures(cluster.out) == figures(files.out));
     auto doc = parse(cluster.out);
     CHECK(std::string(doc["report"]["metadata"]["source"].GetString()) == "elasticsearch");
   }
+
+  // Wrong credentials: said plainly, without the key.
+  std::string wrong = read_file(dir / "agent.yaml");
+  wrong.replace(wrong.find(api_key), api_key.size(), "reporter:wrong-S3CRET-8");
+  write_file(dir / "wrong.yaml", wrong);
+  auto refused = run_agent({"report", "--from-elasticsearch", "-c", (dir / "wrong.yaml").string()},
+                           dir.path());
+  CHECK(refused.exit_code == 1);
+  CHECK(contains(refused.err, "refused the credentials"));
+  CHECK_FALSE(contains(refused.err, "S3CRET"));
 
   // An Elasticsearch error is reported plainly, with a non-zero exit.
   auto missing = run_agent({"report", "--from-elasticsearch", "-c", (dir / "agent.yaml").string(),
@@ -274,6 +292,7 @@ TEST_CASE("report --from-elasticsearch: one aggregation query, the same figures 
   CHECK(missing.exit_code == 1);
   CHECK(contains(missing.err, "404"));
   CHECK(contains(missing.err, "no-such-index"));
+  CHECK_FALSE(contains(missing.err, "S3CRET"));
   es.down(std::chrono::seconds(60));
   auto down = run_agent({"report", "--from-elasticsearch", "-c", (dir / "agent.yaml").string()},
                         dir.path());
