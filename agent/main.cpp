@@ -28,6 +28,18 @@ void add_filter_options(CLI::App* command, auditrelay::cli::ReportFilterArgs& ar
                       "line; .zst files are decompressed ('-': stdin)");
 }
 
+// --from-elasticsearch and what goes with it, for `report` and `export`.
+void add_cluster_options(CLI::App* command, auditrelay::cli::EsSourceArgs& args,
+                         const std::string& what) {
+  command->add_flag("--from-elasticsearch", args.from_elasticsearch, what);
+  command->add_option("-c,--config", args.config_file, "Pipeline configuration (YAML)")
+      ->check(CLI::ExistingFile);
+  command->add_option("--es-output", args.output_name,
+                      "The elasticsearch output to use (default: the first)");
+  command->add_option("--index", args.index,
+                      "Search this data stream, index or pattern instead of the output's");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -165,15 +177,9 @@ int main(int argc, char** argv) {
       ->add_option("--max-blocked", report_args.max_blocked,
                    "Blocked requests listed at most (the earliest; the report says so)")
       ->capture_default_str();
-  report->add_flag("--from-elasticsearch", report_args.from_elasticsearch,
-                   "Ask the cluster of the configuration's elasticsearch output (one "
-                   "aggregation query) instead of reading files");
-  report->add_option("-c,--config", report_args.config_file, "Pipeline configuration (YAML)")
-      ->check(CLI::ExistingFile);
-  report->add_option("--es-output", report_args.output_name,
-                     "The elasticsearch output to use (default: the first)");
-  report->add_option("--index", report_args.index,
-                     "Search this data stream, index or pattern instead of the output's");
+  add_cluster_options(report, report_args.source,
+                      "Ask the cluster of the configuration's elasticsearch output (one "
+                      "aggregation query) instead of reading files");
   report->footer(
       "A request counts as blocked when its decision was a block (event.type denied); every\n"
       "other request is allowed, and a warned one is counted both as allowed and as warned.\n"
@@ -191,11 +197,14 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::IsMember({"csv", "json"}));
   export_cmd->add_option("-o,--output", export_args.output_file, "Write here instead of stdout");
+  add_cluster_options(export_cmd, export_args.source,
+                      "Read the documents from the cluster of the configuration's elasticsearch "
+                      "output (a page of 1,000 at a time) instead of files");
   export_cmd->footer(
       "CSV columns: id,timestamp,request_id,model,provider,policy_name,allowed,enforcement,\n"
       "violations (RFC 4180; violations joined with '; '). A policy_gateway record has its\n"
       "policy id as policy_name and its rollout mode as enforcement. Streams: memory does not\n"
-      "grow with the number of records.");
+      "grow with the number of records, from files or from the cluster (search_after pages).");
 
   app.add_subcommand("version", "Print the version");
 

@@ -53,6 +53,15 @@ struct ReportFilterArgs {
   size_t max_record_bytes = 1 << 20;
 };
 
+// Where `report` and `export` read when not from files: the cluster of a configuration's
+// elasticsearch output.
+struct EsSourceArgs {
+  bool from_elasticsearch = false;
+  std::string config_file;
+  std::string output_name;  // the elasticsearch output to read through (default: the first)
+  std::string index;        // instead of the output's data stream or index
+};
+
 struct ReportArgs {
   ReportFilterArgs filters;
   std::string granularity = "daily";
@@ -61,16 +70,14 @@ struct ReportArgs {
   std::string output_file;  // empty or "-": stdout
   std::string compliant_threshold = "99.9";
   size_t max_blocked = 1000;
-  bool from_elasticsearch = false;
-  std::string config_file;  // with from_elasticsearch
-  std::string output_name;  // the elasticsearch output to read through (default: the first)
-  std::string index;        // instead of the output's data stream or index
+  EsSourceArgs source;
 };
 // Exit 0 with the report written, 1 on an unreadable input or a cluster's error, 2 on usage.
 int report_command(const ReportArgs& args);
 
 struct ExportArgs {
   ReportFilterArgs filters;
+  EsSourceArgs source;
   std::string allowed;  // empty, "true" or "false"
   std::string format = "csv";
   std::string output_file;

@@ -142,61 +142,116 @@ class Output {
   bool committed_ = false;
 };
 
-// The elasticsearch output the report reads through, and the data stream or index it writes.
-struct EsSource {
-  const InstanceConfig* output = nullptr;
-  std::string target;
-  std::filesystem::path state_dir;
+// The cluster of the configuration's elasticsearch output (its hosts, credentials and TLS
+// settings), searched on the data stream or index that output writes.
+class ClusterSearch {
+ public:
+  explicit ClusterSearch(const EsSourceArgs& args) {
+    try {
+      config_ = load_config(args.config_file, make_config_schema(builtin_plugins()));
+      Engine::validate(config_, builtin_plugins());
+    } catch (const ConfigError& e) {
+      throw ReportError(std::string("invalid configuration: ") + e.what());
+    }
+    for (const InstanceConfig& output : config_.outputs) {
+      if (output.type != "elasticsearch") continue;
+      if (!args.output_name.empty() && output.name != args.output_name) continue;
+      output_ = &output;
+      break;
+    }
+    if (output_ == nullptr) {
+      throw ReportError(args.output_name.empty()
+                            ? args.config_file + " has no elasticsearch output"
+                            : args.config_file + " has no elasticsearch output named '" +
+                                  args.output_name + "'");
+    }
+    const Settings& normalize = config_.pipeline.section("normalize");
+    target_ = !args.index.empty() ? args.index
+              : output_->settings.has("index")
+                  ? output_->settings.string("index")
+                  : "logs-" + normalize.string("dataset") + "-" + normalize.string("namespace");
+    try {
+      cluster_ = std::make_unique<setup::Cluster>(
+          *output_, std::filesystem::path(config_.service.section("storage").string("path")) /
+                        "outputs" / output_->name);
+    } catch (const setup::SetupError& e) {
+      throw ReportError("output '" + output_->name + "': " + e.what());
+    }
+  }
+
+  // The answer to one search (HTTP 200); throws ReportError, never showing a secret.
+  std::string search(const std::string& body) {
+    const std::string path = "/" + target_ + "/_search";
+    try {
+      delivery::HttpResponse r = cluster_->request("POST", path, body);
+      if (r.status != 200) setup::fail(*cluster_, "POST", path, r);
+      return std::move(r.body);
+    } catch (const setup::SetupError& e) {
+      throw ReportError("output '" + output_->name + "': " + e.what());
+    }
+  }
+
+  // The host that answered and the target, for a report's inputs.
+  std::vector<std::string> description() const { return {cluster_->host(), target_}; }
+
+ private:
+  PipelineConfig config_;
+  const InstanceConfig* output_ = nullptr;
+  std::string target_;
+  std::unique_ptr<setup::Cluster> cluster_;
 };
 
-EsSource find_es_output(const PipelineConfig& config, const ReportArgs& args) {
-  EsSource source;
-  for (const InstanceConfig& output : config.outputs) {
-    if (output.type != "elasticsearch") continue;
-    if (!args.output_name.empty() && output.name != args.output_name) continue;
-    source.output = &output;
-    break;
-  }
-  if (source.output == nullptr) {
-    throw ReportError(args.output_name.empty()
-                          ? args.config_file + " has no elasticsearch output"
-                          : args.config_file + " has no elasticsearch output named '" +
-                                args.output_name + "'");
-  }
-  const Settings& normalize = config.pipeline.section("normalize");
-  source.target = !args.index.empty() ? args.index
-                  : source.output->settings.has("index")
-                      ? source.output->settings.string("index")
-                      : "logs-" + normalize.string("dataset") + "-" + normalize.string("namespace");
-  source.state_dir = std::filesystem::path(config.service.section("storage").string("path")) /
-                     "outputs" / source.output->name;
-  return source;
-}
-
 report::Report report_from_elasticsearch(const ReportArgs& args, report::ReportOptions options) {
-  PipelineConfig config;
-  try {
-    config = load_config(args.config_file, make_config_schema(builtin_plugins()));
-    Engine::validate(config, builtin_plugins());
-  } catch (const ConfigError& e) {
-    throw ReportError(std::string("invalid configuration: ") + e.what());
-  }
-  EsSource source = find_es_output(config, args);
+  ClusterSearch cluster(args.source);
   if (options.max_blocked > report::kMaxSearchHits) {
     std::cerr << "auditrelay: --max-blocked " << options.max_blocked
               << " is over Elasticsearch's window of " << report::kMaxSearchHits
               << " hits: the list holds at most " << report::kMaxSearchHits << "\n";
     options.max_blocked = report::kMaxSearchHits;
   }
-  try {
-    setup::Cluster cluster(*source.output, source.state_dir);
-    const std::string path = "/" + source.target + "/_search";
-    delivery::HttpResponse r = cluster.request("POST", path, report::search_body(options));
-    if (r.status != 200) setup::fail(cluster, "POST", path, r);
-    return report::report_from_search(r.body, std::move(options), {cluster.host(), source.target});
-  } catch (const setup::SetupError& e) {
-    throw ReportError("output '" + source.output->name + "': " + e.what());
+  std::string answer = cluster.search(report::search_body(options));
+  return report::report_from_search(answer, std::move(options), cluster.description());
+}
+
+// Writes the matching documents of the cluster, a page at a time (constant memory).
+void export_from_elasticsearch(const ExportArgs& args, const report::Filter& filter,
+                               report::ExportWriter& writer) {
+  constexpr size_t kPageSize = 1000;
+  ClusterSearch cluster(args.source);
+  report::RecordReader reader;
+  report::ReportRecord record;
+  std::string after;
+  do {
+    report::ExportPage page = report::read_export_page(
+        cluster.search(report::export_page_body(filter, kPageSize, after)), kPageSize);
+    for (const std::string& document : page.documents) {
+      if (std::optional<report::Skip> skip = reader.read(document, {"elasticsearch", 0}, 0, record))
+        throw ReportError("a document of the cluster is not an audit record: " + skip->message);
+      writer.write(record);
+    }
+    after = std::move(page.after);
+  } while (!after.empty());
+}
+
+// The usage checks of the files-or-cluster choice; false after saying what is wrong.
+bool check_source(const char* command, const std::vector<std::string>& files,
+                  const EsSourceArgs& source) {
+  if (source.from_elasticsearch == !files.empty()) {
+    std::cerr << "auditrelay: " << command
+              << ": give either record files or --from-elasticsearch -c FILE\n";
+    return false;
   }
+  if (source.from_elasticsearch && source.config_file.empty()) {
+    std::cerr << "auditrelay: " << command << ": --from-elasticsearch needs -c FILE\n";
+    return false;
+  }
+  if (!source.from_elasticsearch &&
+      (!source.config_file.empty() || !source.output_name.empty() || !source.index.empty())) {
+    std::cerr << "auditrelay: " << command
+              << ": -c, --es-output and --index go with --from-elasticsearch\n";
+    return false;
+  }
+  return true;
 }
 
 report::ReportOptions report_options(const ReportArgs& args) {
@@ -215,23 +270,11 @@ report::ReportOptions report_options(const ReportArgs& args) {
 }  // namespace
 
 int report_command(const ReportArgs& args) {
-  if (args.from_elasticsearch == !args.filters.files.empty()) {
-    std::cerr << "auditrelay: report: give either record files or --from-elasticsearch -c FILE\n";
-    return kExitUsage;
-  }
-  if (args.from_elasticsearch && args.config_file.empty()) {
-    std::cerr << "auditrelay: report: --from-elasticsearch needs -c FILE\n";
-    return kExitUsage;
-  }
-  if (!args.from_elasticsearch &&
-      (!args.config_file.empty() || !args.output_name.empty() || !args.index.empty())) {
-    std::cerr << "auditrelay: report: -c, --es-output and --index go with --from-elasticsearch\n";
-    return kExitUsage;
-  }
+  if (!check_source("report", args.filters.files, args.source)) return kExitUsage;
   try {
     report::ReportOptions options = report_options(args);
     report::Report result;
-    if (args.from_elasticsearch) {
+    if (args.source.from_elasticsearch) {
       result = report_from_elasticsearch(args, std::move(options));
     } else {
       report::Aggregator aggregator(options);
@@ -267,10 +310,7 @@ int report_command(const ReportArgs& args) {
 }
 
 int export_command(const ExportArgs& args) {
-  if (args.filters.files.empty()) {
-    std::cerr << "auditrelay: export: give the record files to read\n";
-    return kExitUsage;
-  }
+  if (!check_source("export", args.filters.files, args.source)) return kExitUsage;
   try {
     report::Filter filter = make_filter(args.filters);
     if (!args.allowed.empty()) filter.allowed = args.allowed == "true";
@@ -280,12 +320,16 @@ int export_command(const ExportArgs& args) {
         output.stream());
     uint64_t skipped = 0;
     writer.begin();
-    scan_files(
-        args.filters.files, args.filters.max_record_bytes, filter,
-        [&](const report::ReportRecord& record, bool matches) {
-          if (matches) writer.write(record);
-        },
-        [&](const std::string&) { ++skipped; });
+    if (args.source.from_elasticsearch) {
+      export_from_elasticsearch(args, filter, writer);
+    } else {
+      scan_files(
+          args.filters.files, args.filters.max_record_bytes, filter,
+          [&](const report::ReportRecord& record, bool matches) {
+            if (matches) writer.write(record);
+          },
+          [&](const std::string&) { ++skipped; });
+    }
     writer.end();
     output.commit();
     if (skipped > 0) {

@@ -119,14 +119,24 @@ void merge_into(std::map<std::string, Counts>& into, const Breakdown& from) {
   }
 }
 
+std::string to_json(const Value& value) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  value.Accept(w);
+  return {buffer.GetString(), buffer.GetSize()};
+}
+
+const Value& hits_of(const rapidjson::Document& doc) {
+  const Value& hits = member(member(doc, "hits"), "hits");
+  if (!hits.IsArray()) unexpected("hits.hits is not an array");
+  return hits;
+}
+
 void read_blocked(const Value& hits, Report& report) {
   RecordReader reader;
   ReportRecord record;
   for (const Value& hit : hits.GetArray()) {
-    rapidjson::StringBuffer source;
-    rapidjson::Writer<rapidjson::StringBuffer> w(source);
-    member(hit, "_source").Accept(w);
-    std::string_view json(source.GetString(), source.GetSize());
+    const std::string json = to_json(member(hit, "_source"));
     if (std::optional<Skip> skip = reader.read(json, {"elasticsearch", 0}, 0, record))
       unexpected("a blocked request's document is not readable: " + skip->message);
     report.blocked.push_back(BlockedRequest::from(record));
@@ -188,10 +198,25 @@ Report report_from_search(const std::string& answer, ReportOptions options,
   }
   complete_timeline(report, std::move(timeline));
 
-  const Value& hits = member(member(doc, "hits"), "hits");
-  if (!hits.IsArray()) unexpected("hits.hits is not an array");
-  read_blocked(hits, report);
+  read_blocked(hits_of(doc), report);
   return report;
+}
+
+ExportPage read_export_page(const std::string& answer, size_t page_size) {
+  rapidjson::Document doc;
+  parse_peer_json(doc, answer);
+  if (doc.HasParseError() || !doc.IsObject()) unexpected("not a JSON object");
+  check_complete(doc);
+  ExportPage page;
+  const Value& hits = hits_of(doc);
+  for (const Value& hit : hits.GetArray())
+    page.documents.push_back(to_json(member(hit, "_source")));
+  if (hits.Size() == page_size && page_size > 0) {
+    const Value& sort = member(hits[hits.Size() - 1], "sort");
+    if (!sort.IsArray()) unexpected("a hit's sort values are not an array");
+    page.after = to_json(sort);
+  }
+  return page;
 }
 
 }  // namespace auditrelay::report

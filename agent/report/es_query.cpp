@@ -36,17 +36,22 @@ void exists(Writer& w, const char* field) {
   w.EndObject();
 }
 
-// {"bool": {"must_not": [{"exists": field}]}}
-void missing(Writer& w, const char* field) {
+// {"bool": {"must_not": [<what query() writes>]}}
+template <typename Query>
+void must_not(Writer& w, Query&& query) {
   w.StartObject();
   w.Key("bool");
   w.StartObject();
   w.Key("must_not");
   w.StartArray();
-  exists(w, field);
+  query();
   w.EndArray();
   w.EndObject();
   w.EndObject();
+}
+
+void missing(Writer& w, const char* field) {
+  must_not(w, [&] { exists(w, field); });
 }
 
 // The outcome of a document, as report_record.cpp reads it from event.type: blocked when it
@@ -124,7 +129,7 @@ void range_query(Writer& w, const TimeRange& period) {
   w.EndObject();
 }
 
-// The report's filters (`allowed` is for exports, which read files only).
+// The filters of a report or an export.
 void filter_query(Writer& w, const Filter& filter) {
   w.StartObject();
   w.Key("bool");
@@ -152,6 +157,8 @@ void filter_query(Writer& w, const Filter& filter) {
     else
       term(w, kProvider, *filter.provider);
   }
+  if (filter.allowed && *filter.allowed) must_not(w, [&] { blocked_query(w); });
+  if (filter.allowed && !*filter.allowed) blocked_query(w);
   w.EndArray();
   w.EndObject();
   w.EndObject();
@@ -174,6 +181,19 @@ void timeline_agg(Writer& w, const ReportOptions& options) {
   w.EndObject();
   outcome_aggs(w);
   w.EndObject();
+}
+
+// "sort": earliest first, the record id breaking ties (it is unique: the documents' _id).
+void time_order(Writer& w) {
+  w.Key("sort");
+  w.StartArray();
+  for (const char* field : {kTimestamp, "event.id"}) {
+    w.StartObject();
+    w.Key(field);
+    w.String("asc");
+    w.EndObject();
+  }
+  w.EndArray();
 }
 
 const char* group_field(GroupBy group_by) {
@@ -205,15 +225,7 @@ std::string search_body(const ReportOptions& options) {
   // Hits: the blocked requests only; the aggregations still see every matching document.
   w.Key("post_filter");
   blocked_query(w);
-  w.Key("sort");
-  w.StartArray();
-  for (const char* field : {kTimestamp, "event.id"}) {
-    w.StartObject();
-    w.Key(field);
-    w.String("asc");
-    w.EndObject();
-  }
-  w.EndArray();
+  time_order(w);
   w.Key("_source");
   w.StartArray();
   for (const char* field :
@@ -285,6 +297,25 @@ std::string search_body(const ReportOptions& options) {
   if (const char* field = group_field(options.group_by))
     terms_agg(w, "groups", field, options.group_by == GroupBy::kProvider, true);
   w.EndObject();
+  w.EndObject();
+  return {buffer.GetString(), buffer.GetSize()};
+}
+
+std::string export_page_body(const Filter& filter, size_t page_size, const std::string& after) {
+  rapidjson::StringBuffer buffer;
+  Writer w(buffer);
+  w.StartObject();
+  w.Key("size");
+  w.Uint64(page_size);
+  w.Key("track_total_hits");
+  w.Bool(false);
+  w.Key("query");
+  filter_query(w, filter);
+  time_order(w);
+  if (!after.empty()) {
+    w.Key("search_after");
+    w.RawValue(after.data(), after.size(), rapidjson::kArrayType);
+  }
   w.EndObject();
   return {buffer.GetString(), buffer.GetSize()};
 }

@@ -24,4 +24,17 @@ std::string search_body(const ReportOptions& options);
 Report report_from_search(const std::string& answer, ReportOptions options,
                           std::vector<std::string> inputs);
 
+// `export --from-elasticsearch`: the matching documents in time order (ties by event.id),
+// `page_size` at a time; each page starts after `after`, the sort values of the previous page's
+// last hit (a JSON array; empty for the first page). Deep paging with search_after, not a
+// scroll: nothing is held open on the cluster between pages.
+std::string export_page_body(const Filter& filter, size_t page_size, const std::string& after);
+
+struct ExportPage {
+  std::vector<std::string> documents;  // each hit's _source, as JSON
+  std::string after;                   // the last hit's sort values; empty on the last page
+};
+// Throws ReportError when the answer is not a search answer, or a partial one.
+ExportPage read_export_page(const std::string& answer, size_t page_size);
+
 }  // namespace auditrelay::report

@@ -7,6 +7,7 @@
 #include <rapidjson/writer.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -274,6 +275,39 @@ TEST_CASE("report --from-elasticsearch: one aggregation query, the same figures 
     auto doc = parse(cluster.out);
     CHECK(std::string(doc["report"]["metadata"]["source"].GetString()) == "elasticsearch");
   }
+
+  // export from the cluster: every matching document, a page of 1,000 at a time (16 pages),
+  // the same rows as from the file (in time order rather than file order).
+  auto sorted_lines = [](const std::string& text) {
+    std::vector<std::string> lines;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);)
+      lines.push_back(line);
+    std::sort(lines.begin(), lines.end());
+    return lines;
+  };
+  for (std::vector<std::string> extra :
+       {std::vector<std::string>{"--period", "2025-01"},
+        std::vector<std::string>{"--allowed", "false"},
+        std::vector<std::string>{"--provider", "openai", "--allowed", "true"}}) {
+    CAPTURE(extra[0]);
+    std::vector<std::string> from_es{"export", "--from-elasticsearch", "-c",
+                                     (dir / "agent.yaml").string()};
+    std::vector<std::string> from_file{"export", (dir / "in" / "audit.jsonl").string()};
+    from_es.insert(from_es.end(), extra.begin(), extra.end());
+    from_file.insert(from_file.end(), extra.begin(), extra.end());
+    auto cluster = run_agent(from_es, dir.path());
+    auto file = run_agent(from_file, dir.path());
+    REQUIRE_MESSAGE(cluster.exit_code == 0, cluster.err);
+    REQUIRE(file.exit_code == 0);
+    CHECK(sorted_lines(cluster.out) == sorted_lines(file.out));
+    CHECK_FALSE(contains(cluster.out + cluster.err, "S3CRET"));
+  }
+  auto json_export = run_agent(
+      {"export", "--format", "json", "--from-elasticsearch", "-c", (dir / "agent.yaml").string()},
+      dir.path());
+  REQUIRE(json_export.exit_code == 0);
+  CHECK(parse(json_export.out).Size() == 15'420);
 
   // Wrong credentials: said plainly, without the key.
   std::string wrong = read_file(dir / "agent.yaml");

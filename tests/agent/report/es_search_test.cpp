@@ -144,3 +144,27 @@ TEST_CASE("an answer that is not the one asked for is an error, not a wrong repo
       report_from_search(R"({"aggregations": {"requests": {"doc_count": "x"}}})", {}, {}),
       doctest::Contains("unexpected answer from Elasticsearch"), ReportError);
 }
+
+TEST_CASE("export pages: filters, time order, search_after; the last page has no `after`") {
+  Filter filter;
+  filter.allowed = true;
+  rapidjson::Document first;
+  first.Parse(export_page_body(filter, 2, "").c_str());
+  REQUIRE_FALSE(first.HasParseError());
+  CHECK(first["size"].GetInt() == 2);
+  CHECK_FALSE(first.HasMember("search_after"));
+  CHECK(
+      std::string(first["query"]["bool"]["filter"][0u]["bool"]["must_not"][0u]["term"]["event.type"]
+                      .GetString()) == "denied");
+  rapidjson::Document next;
+  next.Parse(export_page_body(filter, 2, R"([1736467200000,"a1"])").c_str());
+  CHECK(next["search_after"][1u].GetString() == std::string("a1"));
+
+  const char* full = R"({"took":1,"timed_out":false,"_shards":{"total":1,"successful":1,"failed":0},
+    "hits":{"hits":[{"_id":"a","_source":{"x":1},"sort":[1,"a"]},
+                    {"_id":"b","_source":{"x":2},"sort":[2,"b"]}]}})";
+  ExportPage page = read_export_page(full, 2);
+  CHECK(page.documents == std::vector<std::string>{R"({"x":1})", R"({"x":2})"});
+  CHECK(page.after == R"([2,"b"])");
+  CHECK(read_export_page(full, 3).after.empty());  // fewer than asked: the last page
+}

@@ -51,6 +51,8 @@ struct SearchRequest {
   std::unique_ptr<Query> query;                     // null: match_all
   std::unique_ptr<Query> post_filter;
   std::vector<SortKey> sort;
+  std::vector<Scalar> search_after;  // the sort values of the last hit of the previous page
+  bool has_search_after = false;
   SourceFilter source;
   Aggregations aggregations;
   bool has_aggregations = false;

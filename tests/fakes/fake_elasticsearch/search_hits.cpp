@@ -75,6 +75,19 @@ bool sorts_before(const Hit& a, const Hit& b, const std::vector<SortKey>& keys) 
   return false;
 }
 
+// Whether a hit comes after the sort values `after` (search_after) in the sort's order; a hit
+// missing a value sorts last, so it comes after.
+bool comes_after(const Hit& hit, const std::vector<Scalar>& after,
+                 const std::vector<SortKey>& keys) {
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (!hit.sort[i].present) return true;
+    int c = compare(hit.sort[i].value, after[i]);
+    if (keys[i].descending) c = -c;
+    if (c != 0) return c > 0;
+  }
+  return false;  // equal: that is the hit the previous page ended with
+}
+
 void write_sort_value(JsonOut& out, const SortKey& key, const SortValue& value, double score) {
   bool date = is_date_field(key.field);
   if (key.field == "_score") {
@@ -232,6 +245,11 @@ HitsPage select_hits(const SearchRequest& request, const Documents& matched) {
   page.total = page.hits.size();
   std::stable_sort(page.hits.begin(), page.hits.end(),
                    [&](const Hit& a, const Hit& b) { return sorts_before(a, b, request.sort); });
+  if (request.has_search_after) {
+    std::erase_if(page.hits, [&](const Hit& hit) {
+      return !comes_after(hit, request.search_after, request.sort);
+    });
+  }
   auto from = std::min(page.hits.size(), static_cast<size_t>(request.from));
   auto end = std::min(page.hits.size(), static_cast<size_t>(request.from + request.size));
   page.hits = std::vector<Hit>(std::make_move_iterator(page.hits.begin() + from),

@@ -25,7 +25,6 @@ const char* token_of(const Json& value) {
 // Keys real Elasticsearch takes that the fake does not evaluate: refused, so that a test
 // never passes on a search the fake only pretended to run.
 const std::set<std::string, std::less<>> kUnsupported = {"min_score",
-                                                         "search_after",
                                                          "highlight",
                                                          "suggest",
                                                          "rescore",
@@ -167,6 +166,14 @@ SearchRequest::SearchRequest(const Json& body) {
       add_sort(value, sort);
     } else if (key == "_source") {
       source = source_filter(value);
+    } else if (key == "search_after") {
+      if (!value.IsArray()) parsing_error("[search_after] must be an array");
+      for (const Json& item : value.GetArray()) {
+        std::optional<Scalar> scalar = Scalar::from_json(item);
+        if (!scalar) parsing_error("[search_after] values must be numbers, strings or booleans");
+        search_after.push_back(std::move(*scalar));
+      }
+      has_search_after = true;
     } else if (key == "aggs" || key == "aggregations") {
       aggregations = Aggregations::parse(value);
       has_aggregations = true;
@@ -177,6 +184,14 @@ SearchRequest::SearchRequest(const Json& body) {
     } else {
       parsing_error("Unknown key for a " + std::string(token_of(value)) + " in [" + key + "].");
     }
+  }
+  // Elasticsearch's own checks of search_after.
+  if (has_search_after) {
+    if (from > 0)
+      illegal_argument("`from` parameter must be set to 0 when `search_after` is used.");
+    if (search_after.size() != sort.size())
+      illegal_argument("search_after has " + std::to_string(search_after.size()) +
+                       " value(s) but sort has " + std::to_string(sort.size()) + ".");
   }
 }
 

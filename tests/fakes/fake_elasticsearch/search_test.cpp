@@ -391,6 +391,29 @@ TEST_CASE("search: sort, scores, from/size, totals and _source filtering") {
         R"({"hits":{"hits":[{"_id":"d1"}]}})");
 }
 
+TEST_CASE("search: search_after pages through the sort order, ties broken by the next key") {
+  Corpus corpus;
+  for (int i = 0; i < 7; ++i) {
+    corpus.add(R"({"@timestamp":"2025-01-0)" + std::to_string(1 + i / 3) +
+               R"(T00:00:00Z","event":{"id":"e)" + std::to_string(i) + R"("}})");
+  }
+  std::vector<std::string> seen;
+  std::string after;
+  for (int page = 0; page < 5; ++page) {
+    std::string body = R"({"size":3,"sort":[{"@timestamp":"asc"},{"event.id":"asc"}])" +
+                       (after.empty() ? std::string() : R"(,"search_after":)" + after) + "}";
+    auto r = corpus.search(body);
+    const auto& hits = r["hits"]["hits"];
+    CHECK(r["hits"]["total"]["value"].GetInt() == 7);  // the total ignores search_after
+    for (const auto& hit : hits.GetArray())
+      seen.push_back(hit["_source"]["event"]["id"].GetString());
+    if (hits.Size() < 3) break;
+    const auto& last = hits[hits.Size() - 1]["sort"];
+    after = "[" + std::to_string(last[0u].GetInt64()) + ",\"" + last[1u].GetString() + "\"]";
+  }
+  CHECK(seen == std::vector<std::string>{"e0", "e1", "e2", "e3", "e4", "e5", "e6"});
+}
+
 TEST_CASE("search: refused bodies, with Elasticsearch's error types") {
   Corpus corpus;
   corpus.add(R"({"k":"a"})");
@@ -422,6 +445,8 @@ TEST_CASE("search: refused bodies, with Elasticsearch's error types") {
   CHECK(corpus.error(R"({"sort":[{"absent":{"order":"asc","unmapped_type":"keyword"}}]})") ==
         "no error");
   CHECK(corpus.error(R"({"search_after":[1]})").rfind("400 illegal_argument_exception", 0) == 0);
+  CHECK(corpus.error(R"({"search_after":[1],"sort":["a","b"]})")
+            .find("has 1 value(s) but sort has 2") != std::string::npos);
 }
 
 TEST_CASE("search: index expressions resolve to data streams and indices") {
