@@ -101,6 +101,7 @@ Engine::~Engine() {
   queue_.reset();
   signals_.clear();
   shutdown_timer_.reset();
+  reload_timer_.reset();
   notify_.reset();  // its watchdog timer closes while the loop still exists
   // Let the close callbacks of the handles above run, then release the loop.
   uv_run(&loop_, UV_RUN_DEFAULT);
@@ -309,7 +310,11 @@ void Engine::output_drained() {
   if (drivers_running_ > 0) --drivers_running_;
   if (drivers_running_ > 0) return;
   if (reloading_) {
-    finish_reload();
+    // Not from here: this runs inside the last output's own callback, and finish_reload()
+    // destroys that output (UBSan caught the old code calling into the freed driver after it
+    // returned). The next turn of the loop does it.
+    if (!reload_timer_) reload_timer_ = std::make_unique<loop::Timer>(&loop_);
+    reload_timer_->start(0, 0, [this] { finish_reload(); });
     return;
   }
   log_.info("stopped cleanly");
@@ -320,6 +325,7 @@ void Engine::output_drained() {
   monitoring_server_.reset();  // its listening socket would keep the loop running
   signals_.clear();
   shutdown_timer_.reset();
+  reload_timer_.reset();
 }
 
 void Engine::begin_reload() {

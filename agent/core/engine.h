@@ -83,7 +83,8 @@ class Engine {
   std::vector<const Counter*> input_records_;  // auditrelay_input_records_total, as inputs_
   std::vector<std::unique_ptr<loop::Signal>> signals_;
   std::unique_ptr<loop::Timer> shutdown_timer_;
-  std::unique_ptr<ServiceNotify> notify_;  // systemd (Type=notify), when it listens
+  std::unique_ptr<loop::Timer> reload_timer_;  // finishes a reload outside the outputs' callbacks
+  std::unique_ptr<ServiceNotify> notify_;      // systemd (Type=notify), when it listens
 
   bool stopping_ = false;
   bool reloading_ = false;

@@ -251,7 +251,13 @@ TEST_CASE(
   agent->signal(SIGHUP);
   REQUIRE(wait_until([&] { return occurrences(log(), "engine: reloaded") == 2; }, seconds(60)));
 
-  REQUIRE(indexed_reaches(es, 100'000, seconds(120)));
+  const bool all_indexed = indexed_reaches(es, 100'000, seconds(120));
+  if (!all_indexed) {
+    std::string text = log();
+    MESSAGE("indexed " << es.indexed() << " of 100000; the agent's log ends with:\n"
+                       << text.substr(text.size() > 6000 ? text.size() - 6000 : 0));
+  }
+  REQUIRE(all_indexed);
   CHECK(stop_agent(*agent, dir / "agent0.stderr") == 0);
   check_exactly_once(es, 100'000);
 }
