@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <charconv>
+#include <chrono>
 
 namespace auditrelay::fakes::es {
 namespace {
@@ -13,15 +14,12 @@ int64_t floor_div(int64_t a, int64_t b) {
   return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 
-// Howard Hinnant's days_from_civil / civil_from_days
-// (https://howardhinnant.github.io/date_algorithms.html).
+// Days since 1970-01-01 of a date, and back, with std::chrono's calendar. A day past the
+// month's end rolls over (sys_days adds it to the first of the month).
 int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+  namespace chr = std::chrono;
+  const chr::sys_days first{chr::year{static_cast<int>(y)} / chr::month{m} / chr::day{1}};
+  return (first + chr::days{static_cast<int64_t>(d) - 1}).time_since_epoch().count();
 }
 
 struct Civil {
@@ -31,15 +29,10 @@ struct Civil {
 };
 
 Civil civil_from_days(int64_t z) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const auto doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
-  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-  return {static_cast<int64_t>(yoe) + era * 400 + (m <= 2), m, d};
+  namespace chr = std::chrono;
+  const chr::year_month_day date{chr::sys_days{chr::days{z}}};
+  return {static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
+          static_cast<unsigned>(date.day())};
 }
 
 unsigned days_in_month(int64_t y, unsigned m) {
