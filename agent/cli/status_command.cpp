@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -64,6 +65,8 @@ struct OutputRow {
   int64_t oldest_age = 0;
   std::string last_error;
   uint64_t cursor = 0;
+  int64_t last_error_ago = 0;      // seconds
+  std::optional<double> retry_in;  // seconds to the next attempt, while failing
 };
 
 struct InputRow {
@@ -132,6 +135,10 @@ std::optional<Status> parse_status(const std::string& body) {
       if (o.HasMember("oldest_undelivered_age_seconds") &&
           o["oldest_undelivered_age_seconds"].IsInt64())
         row.oldest_age = o["oldest_undelivered_age_seconds"].GetInt64();
+      if (o.HasMember("last_error_seconds_ago") && o["last_error_seconds_ago"].IsInt64())
+        row.last_error_ago = o["last_error_seconds_ago"].GetInt64();
+      if (o.HasMember("retry_in_seconds") && o["retry_in_seconds"].IsNumber())
+        row.retry_in = o["retry_in_seconds"].GetDouble();
       s.outputs.push_back(std::move(row));
     }
   }
@@ -256,7 +263,7 @@ int status_command(const StatusArgs& args) {
   }
   std::cout << "outputs:\n";
   std::vector<std::vector<std::string>> rows{
-      {"OUTPUT", "STATE", "BACKLOG", "OLDEST", "RATE", "DRAIN IN", "LAST ERROR"}};
+      {"OUTPUT", "STATE", "BACKLOG", "OLDEST", "RATE", "DRAIN IN", "NEXT RETRY", "LAST ERROR"}};
   for (size_t i = 0; i < status->outputs.size(); ++i) {
     const OutputRow& o = status->outputs[i];
     std::string rate = "-";
@@ -270,9 +277,16 @@ int status_command(const StatusArgs& args) {
                     : "stalled";
       }
     }
+    std::string retry =
+        o.retry_in ? "in " + human_duration(static_cast<int64_t>(std::ceil(*o.retry_in))) : "-";
+    std::string last_error = "-";
+    if (!o.last_error.empty()) {
+      last_error = o.last_error;
+      if (o.state == "ok") last_error += " (" + human_duration(o.last_error_ago) + " ago)";
+    }
     rows.push_back({o.name, o.state, std::to_string(o.backlog),
                     o.backlog > 0 ? human_duration(o.oldest_age) : "-", rate, drain,
-                    o.last_error.empty() ? "-" : o.last_error});
+                    std::move(retry), std::move(last_error)});
   }
   print_table(rows);
   return status->ok ? kExitOk : kExitFailure;

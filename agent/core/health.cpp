@@ -14,12 +14,18 @@ void Health::Condition::set(std::string reason) {
     since_ = health_->now_();
   }
   reason_ = std::move(reason);
+  last_set_ = std::chrono::system_clock::now();
+}
+
+void Health::Condition::retry_at(std::chrono::system_clock::time_point when) {
+  std::lock_guard lock(health_->mutex_);
+  if (set_) retry_at_ = when;
 }
 
 void Health::Condition::clear() {
   std::lock_guard lock(health_->mutex_);
   set_ = false;
-  reason_.clear();
+  retry_at_.reset();
 }
 
 Health::Condition& Health::condition(std::string subject, Kind kind) {
@@ -54,14 +60,20 @@ Health::Report Health::report() const {
   return report;
 }
 
-std::vector<Health::Active> Health::active() const {
+std::vector<Health::State> Health::states() const {
   std::lock_guard lock(mutex_);
   const Clock::time_point now = now_();
-  std::vector<Active> out;
+  std::vector<State> out;
   for (const Condition& c : conditions_) {
-    if (!c.set_) continue;
-    out.push_back({c.subject_, c.kind_,
-                   std::chrono::duration_cast<std::chrono::seconds>(now - c.since_), c.reason_});
+    if (!c.set_ && c.reason_.empty()) continue;
+    State& state = out.emplace_back();
+    state.subject = c.subject_;
+    state.kind = c.kind_;
+    state.set = c.set_;
+    if (c.set_) state.lasted = std::chrono::duration_cast<std::chrono::seconds>(now - c.since_);
+    state.reason = c.reason_;
+    state.reason_at = c.last_set_;
+    state.retry_at = c.retry_at_;
   }
   return out;
 }

@@ -7,6 +7,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,9 @@ class Health {
     // Sets the condition (the time it was first set is kept) with why, e.g. "connection
     // refused"; the reason is replaced while it stays set.
     void set(std::string reason);
+    // When the failing work is tried again (an output's next attempt), while set.
+    void retry_at(std::chrono::system_clock::time_point when);
+    // Clears it; the last reason stays known (State::last_error) for status pages.
     void clear();
 
    private:
@@ -44,6 +48,8 @@ class Health {
     bool set_ = false;
     Clock::time_point since_{};
     std::string reason_;
+    std::optional<std::chrono::system_clock::time_point> retry_at_;
+    std::chrono::system_clock::time_point last_set_{};  // when reason_ was last given
   };
 
   struct Report {
@@ -59,14 +65,17 @@ class Health {
   Condition& condition(std::string subject, Kind kind);
   Report report() const;
 
-  // Every condition set now, counted or not yet (for status pages).
-  struct Active {
+  // Every condition that is set now (counted or not yet) or was set before, for status pages.
+  struct State {
     std::string subject;
     Kind kind;
-    std::chrono::seconds lasted;
-    std::string reason;
+    bool set = false;
+    std::chrono::seconds lasted{0};  // while set
+    std::string reason;              // the latest, kept after a clear
+    std::chrono::system_clock::time_point reason_at{};
+    std::optional<std::chrono::system_clock::time_point> retry_at;  // while set, if known
   };
-  std::vector<Active> active() const;
+  std::vector<State> states() const;
 
  private:
   HealthSettings settings_;

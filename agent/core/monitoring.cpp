@@ -3,7 +3,10 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
 #include <chrono>
+
+#include "agent/core/timestamp.h"
 
 namespace auditrelay {
 namespace {
@@ -25,6 +28,15 @@ int64_t age_seconds(const std::optional<std::chrono::system_clock::time_point>& 
   auto age =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now() - *oldest);
   return std::max<int64_t>(0, age.count());
+}
+
+// The buffer keeps a record until every output has delivered it: its oldest record is the
+// oldest any output still has to deliver.
+int64_t buffer_oldest_age_seconds(const buffer::QueueStats& stats) {
+  int64_t oldest = 0;
+  for (const buffer::OutputBacklog& o : stats.outputs)
+    oldest = std::max(oldest, age_seconds(o.oldest));
+  return oldest;
 }
 
 const char* state_name(Health::Kind kind) {
@@ -99,6 +111,9 @@ Monitoring::Monitoring(const Health& health, MetricsRegistry& metrics, QueueStat
   bytes_ = &metrics_.gauge("auditrelay_buffer_bytes", "Bytes of the disk buffer on disk");
   records_ = &metrics_.gauge("auditrelay_buffer_records",
                              "Records retained in the disk buffer (not yet delivered everywhere)");
+  oldest_age_seconds_ =
+      &metrics_.gauge("auditrelay_buffer_oldest_record_age_seconds",
+                      "Age of the oldest record some output has yet to deliver (0: none waiting)");
 }
 
 Monitoring::OutputGauges& Monitoring::output_gauges(const std::string& name) {
@@ -121,6 +136,7 @@ buffer::QueueStats Monitoring::refresh() {
   segments_->set(static_cast<int64_t>(stats.segments));
   bytes_->set(static_cast<int64_t>(stats.bytes_on_disk));
   records_->set(static_cast<int64_t>(stats.next_seq - stats.first_seq));
+  oldest_age_seconds_->set(buffer_oldest_age_seconds(stats));
   for (const buffer::OutputBacklog& o : stats.outputs) {
     OutputGauges& g = output_gauges(o.output);
     g.backlog_records->set(static_cast<int64_t>(o.records));
@@ -169,12 +185,16 @@ MonitoringAnswer Monitoring::health() const {
 MonitoringAnswer Monitoring::status() {
   const buffer::QueueStats stats = refresh();
   const Health::Report report = health_.report();
-  const std::vector<Health::Active> active = health_.active();
-  auto active_for = [&](std::string_view subject) -> const Health::Active* {
-    for (const Health::Active& a : active) {
-      if (a.subject == subject) return &a;
+  const std::vector<Health::State> states = health_.states();
+  auto state_of = [&](std::string_view subject) -> const Health::State* {
+    for (const Health::State& s : states) {
+      if (s.subject == subject) return &s;
     }
     return nullptr;
+  };
+  auto is_set = [&](std::string_view subject) {
+    const Health::State* s = state_of(subject);
+    return s != nullptr && s->set;
   };
   rapidjson::StringBuffer buffer;
   JsonWriter w(buffer);
@@ -195,15 +215,17 @@ MonitoringAnswer Monitoring::status() {
   w.Uint64(stats.bytes_on_disk);
   w.Key("records");
   w.Uint64(stats.next_seq - stats.first_seq);
+  w.Key("oldest_record_age_seconds");
+  w.Int64(buffer_oldest_age_seconds(stats));
   w.Key("dropped_records");
   w.Uint64(stats.dropped_records);
   w.Key("full");
-  w.Bool(active_for("buffer") != nullptr);
+  w.Bool(is_set("buffer"));
   w.EndObject();
 
   // Every input waits while the buffer is full (when_full: block): tail stops reading, http
   // answers 503. The pipeline sets the health condition "buffer" exactly then.
-  const bool inputs_paused = active_for("buffer") != nullptr;
+  const bool inputs_paused = is_set("buffer");
   w.Key("inputs");
   w.StartArray();
   if (input_reports_) {
@@ -215,17 +237,34 @@ MonitoringAnswer Monitoring::status() {
   w.Key("outputs");
   w.StartArray();
   for (const buffer::OutputBacklog& o : stats.outputs) {
-    const Health::Active* problem = active_for("output " + o.output);
+    const Health::State* health = state_of("output " + o.output);
+    const bool failing = health != nullptr && health->set;
     w.StartObject();
     w.Key("name");
     write_string(w, o.output);
     w.Key("state");
-    w.String(problem != nullptr ? state_name(problem->kind) : "ok");
-    if (problem != nullptr) {
+    w.String(failing ? state_name(health->kind) : "ok");
+    if (failing) {
       w.Key("state_for_seconds");
-      w.Int64(problem->lasted.count());
+      w.Int64(health->lasted.count());
+    }
+    if (health != nullptr) {  // the error of the current streak, or of the last one
       w.Key("last_error");
-      write_string(w, problem->reason);
+      write_string(w, health->reason);
+      w.Key("last_error_at");
+      write_string(w, utc_timestamp(health->reason_at));
+      w.Key("last_error_seconds_ago");
+      w.Int64(std::max<int64_t>(0, std::chrono::duration_cast<std::chrono::seconds>(
+                                       std::chrono::system_clock::now() - health->reason_at)
+                                       .count()));
+    }
+    if (failing && health->retry_at) {
+      w.Key("retry_at");
+      write_string(w, utc_timestamp(*health->retry_at));
+      w.Key("retry_in_seconds");
+      w.Double(std::max(
+          0.0, std::chrono::duration<double>(*health->retry_at - std::chrono::system_clock::now())
+                   .count()));
     }
     w.Key("backlog_records");
     w.Uint64(o.records);

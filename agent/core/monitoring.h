@@ -62,6 +62,7 @@ class Monitoring {
   Gauge* segments_;
   Gauge* bytes_;
   Gauge* records_;
+  Gauge* oldest_age_seconds_;
   std::vector<OutputGauges> outputs_;
 };
 

@@ -367,6 +367,7 @@ void BatchDriver::on_outcome(uint64_t first_seq, Outcome o) {
   b.parts.push_front(Part{std::move(retry), std::move(body)});
   if (!b.retry_timer) b.retry_timer = std::make_unique<loop::Timer>(loop_);
   log_.debug("retrying", {{"delay_ms", delay.count()}, {"failures", b.failures}});
+  streak_.retrying_at(now + delay);
   // At least 1 ms: libuv (before 1.45) runs a 0 ms timer started from a timer callback in the
   // same pass, which could spin without ever polling for I/O.
   const auto delay_ms = std::max<uint64_t>(1, static_cast<uint64_t>(delay.count()));

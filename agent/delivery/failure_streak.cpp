@@ -31,6 +31,10 @@ void FailureStreak::failed(const Outcome& o) {
              {"retry_after", o.retry_after}});
 }
 
+void FailureStreak::retrying_at(Clock::time_point when) {
+  if (health_ != nullptr) health_->retry_at(when);
+}
+
 void FailureStreak::succeeded() {
   if (failed_attempts_ == 0) return;
   if (health_ != nullptr) health_->clear();

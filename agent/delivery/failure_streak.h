@@ -10,6 +10,7 @@
 #include "agent/core/health.h"
 #include "agent/core/log.h"
 #include "agent/delivery/batch_output.h"
+#include "agent/delivery/retry_policy.h"
 
 namespace auditrelay::delivery {
 
@@ -22,6 +23,8 @@ class FailureStreak {
       : log_(log), health_(health) {}
 
   void failed(const Outcome& outcome);
+  // The failed work goes again at `when` (shown on the status page while the streak lasts).
+  void retrying_at(Clock::time_point when);
   void succeeded();
 
  private:

@@ -68,11 +68,39 @@ TEST_CASE("monitoring: health follows a failing output; metrics count what was d
   CHECK(status.status == 200);
   CHECK(contains(status.body, R"("state":"failing")"));
   CHECK(contains(status.body, R"("backlog_records":20)"));
+  {
+    // The output's last error and when it is tried next (retry.max 200ms, no Retry-After).
+    rapidjson::Document d;
+    d.Parse(status.body.c_str());
+    REQUIRE(d.IsObject());
+    CHECK(d["buffer"]["oldest_record_age_seconds"].IsInt64());
+    const auto& es_status = d["outputs"][0u];
+    CHECK(std::string(es_status["last_error"].GetString()).find("503") != std::string::npos);
+    CHECK(es_status["last_error_at"].IsString());
+    REQUIRE(es_status.HasMember("retry_at"));
+    CHECK(es_status["retry_at"].IsString());
+    CHECK(es_status["retry_in_seconds"].GetDouble() >= 0);
+    CHECK(es_status["retry_in_seconds"].GetDouble() <= 0.2);
+  }
+  Result failing_table = run_agent({"status", "--url", url}, dir.path());
+  CHECK(failing_table.exit_code == 1);
+  CHECK(contains(failing_table.out, "NEXT RETRY"));
+  CHECK(contains(failing_table.out, " in "));
 
   es.clear_faults();
   CHECK(wait_until([&] { return es.indexed() == 20; }, seconds(20)));
   CHECK(wait_until([&] { return client.get(url + "/api/v1/health").status == 200; }, seconds(10)));
   CHECK(client.get(url + "/api/v1/health").body == R"({"status":"ok"})");
+  {
+    // Recovered: no retry pending, the last error still shown, with its time.
+    rapidjson::Document d;
+    d.Parse(client.get(url + "/api/v1/status").body.c_str());
+    REQUIRE(d.IsObject());
+    const auto& es_status = d["outputs"][0u];
+    CHECK(std::string(es_status["state"].GetString()) == "ok");
+    CHECK(!es_status.HasMember("retry_at"));
+    CHECK(std::string(es_status["last_error"].GetString()).find("503") != std::string::npos);
+  }
 
   HttpResult metrics = client.get(url + "/api/v1/metrics/prometheus");
   CHECK(metrics.status == 200);
@@ -82,6 +110,7 @@ TEST_CASE("monitoring: health follows a failing output; metrics count what was d
       contains(metrics.body, "\nauditrelay_output_documents_delivered_total{output=\"es\"} 20\n"));
   CHECK(contains(metrics.body, "\nauditrelay_buffer_appended_records_total 20\n"));
   CHECK(contains(metrics.body, "# TYPE auditrelay_output_backlog_records gauge\n"));
+  CHECK(contains(metrics.body, "# TYPE auditrelay_buffer_oldest_record_age_seconds gauge\n"));
   CHECK(contains(metrics.body, "\nauditrelay_input_records_total{input=\"gateway\"} 20\n"));
   CHECK(contains(metrics.body,
                  "\nauditrelay_policy_decisions_total{decision=\"allowed\","

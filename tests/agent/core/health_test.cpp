@@ -27,8 +27,12 @@ TEST_CASE("healthy until a condition is set; a failing output counts after its g
   es.set("connection refused");
   clock.now += 59s;
   CHECK(health.report().ok);  // not yet: a short outage is not worth a page
-  REQUIRE(health.active().size() == 1);
-  CHECK(health.active()[0].reason == "connection refused");
+  REQUIRE(health.states().size() == 1);
+  CHECK(health.states()[0].set);
+  CHECK(health.states()[0].reason == "connection refused");
+  const auto retry = std::chrono::system_clock::time_point(1'700'000'000s);
+  es.retry_at(retry);
+  CHECK(health.states()[0].retry_at == retry);
 
   clock.now += 66s;  // 2m05s since the first failure; the reason is the latest one
   es.set("HTTP 503");
@@ -39,7 +43,13 @@ TEST_CASE("healthy until a condition is set; a failing output counts after its g
 
   es.clear();
   CHECK(health.report().ok);
-  CHECK(health.active().empty());
+  // Cleared: no retry pending, the last error still there for status pages.
+  REQUIRE(health.states().size() == 1);
+  CHECK_FALSE(health.states()[0].set);
+  CHECK(health.states()[0].reason == "HTTP 503");
+  CHECK_FALSE(health.states()[0].retry_at);
+  es.retry_at(retry);  // a retry is only known while the condition is set
+  CHECK_FALSE(health.states()[0].retry_at);
 }
 
 TEST_CASE("a disabled output and a full buffer count at once") {
