@@ -25,6 +25,7 @@ packages=(
   systemd               # systemd-analyze: verify and score the unit (tests/packaging)
   dpkg-dev              # dpkg-shlibdeps: the .deb's Depends (make package, CPack)
   lintian               # checks the .deb (tests/packaging)
+  adduser               # the .deb's maintainer scripts create the auditrelay user (tests/packaging)
   clang ninja-build     # the sanitizer and fuzzing builds of `make test` (ASan, UBSan, TSan)
   libclang-rt-14-dev    # clang's sanitizer and libFuzzer runtimes
   llvm                  # llvm-symbolizer: sanitizer reports with file and line
