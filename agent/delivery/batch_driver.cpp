@@ -75,6 +75,13 @@ BatchDriver::BatchDriver(uv_loop_t* loop, std::string name, std::unique_ptr<Batc
                                       "Requests failed in whole or in part (retried)", labels);
   in_flight_gauge_ = &metrics.gauge("auditrelay_output_batches_in_flight",
                                     "Batches read from the buffer and not yet done", labels);
+  requests_gauge_ = &metrics.gauge("auditrelay_output_requests_in_flight",
+                                   "Requests sent and not yet answered", labels);
+}
+
+void BatchDriver::count_request(int delta) {
+  requests_ = static_cast<uint64_t>(static_cast<int64_t>(requests_) + delta);
+  requests_gauge_->set(static_cast<int64_t>(requests_));
 }
 
 BatchDriver::~BatchDriver() {
@@ -203,7 +210,7 @@ void BatchDriver::send_next(Batch& b) {
   }
   b.sent_at = now_();
   b.answered_at.reset();
-  ++requests_;
+  count_request(+1);
   output_->send(
       part.body, part.items.size(),
       [this, first = b.first_seq](Outcome o) { on_outcome(first, std::move(o)); },
@@ -211,7 +218,7 @@ void BatchDriver::send_next(Batch& b) {
 }
 
 void BatchDriver::on_answered(uint64_t first_seq) {
-  --requests_;
+  count_request(-1);
   auto it = in_flight_.find(first_seq);
   if (it != in_flight_.end() && !it->second->awaiting) {
     Batch& b = *it->second;
@@ -273,7 +280,7 @@ void BatchDriver::encoded(Batch& batch, std::shared_ptr<std::string> body,
 void BatchDriver::on_outcome(uint64_t first_seq, Outcome o) {
   auto it = in_flight_.find(first_seq);
   if (it == in_flight_.end()) {
-    --requests_;
+    count_request(-1);
     return;
   }
   Batch& b = *it->second;
@@ -281,7 +288,7 @@ void BatchDriver::on_outcome(uint64_t first_seq, Outcome o) {
     b.awaiting = false;  // its request stopped counting when it was answered
     --awaiting_;
   } else {
-    --requests_;
+    count_request(-1);
   }
   Part part = std::move(b.parts.front());
   b.parts.pop_front();

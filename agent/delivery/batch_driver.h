@@ -84,6 +84,7 @@ class BatchDriver : public OutputRunner {
   void completed(uint64_t first_seq);
   void commit(uint64_t next_seq);
   void maybe_finish_drain();
+  void count_request(int delta);  // requests_ and its gauge
   bool idle() const;
 
   uv_loop_t* loop_;
@@ -123,6 +124,7 @@ class BatchDriver : public OutputRunner {
   Counter* requests_ok_;
   Counter* requests_failed_;
   Gauge* in_flight_gauge_;
+  Gauge* requests_gauge_;
   ResponseMetrics responses_;
 };
 

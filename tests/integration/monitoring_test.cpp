@@ -111,6 +111,7 @@ TEST_CASE("monitoring: health follows a failing output; metrics count what was d
   CHECK(contains(metrics.body, "\nauditrelay_buffer_appended_records_total 20\n"));
   CHECK(contains(metrics.body, "# TYPE auditrelay_output_backlog_records gauge\n"));
   CHECK(contains(metrics.body, "# TYPE auditrelay_buffer_oldest_record_age_seconds gauge\n"));
+  CHECK(contains(metrics.body, "\nauditrelay_output_requests_in_flight{output=\"es\"} 0\n"));
   CHECK(contains(metrics.body, "\nauditrelay_input_records_total{input=\"gateway\"} 20\n"));
   CHECK(contains(metrics.body,
                  "\nauditrelay_policy_decisions_total{decision=\"allowed\","
