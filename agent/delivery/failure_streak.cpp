@@ -12,9 +12,12 @@ const ItemOutcome* first_retried(const Outcome& outcome) {
 void FailureStreak::failed(const Outcome& o) {
   const ItemOutcome* item = first_retried(o);
   if (health_ != nullptr) {
+    auto error = [](const std::string& type, const std::string& reason) {
+      return reason.empty() ? type : type + ": " + reason;
+    };
     std::string why = !o.alert.empty()  ? o.alert
-                      : item != nullptr ? item->error_type + ": " + item->reason
-                                        : o.error_type + ": " + o.reason;
+                      : item != nullptr ? error(item->error_type, item->reason)
+                                        : error(o.error_type, o.reason);
     health_->set(std::move(why));
   }
   const bool new_alert = !o.alert.empty() && o.alert != last_alert_;

@@ -163,6 +163,7 @@ void Connection::on_peer_eof() {
 }
 
 void Connection::refuse(int status, std::string reason) {
+  if (server_->on_refused_) server_->on_refused_(status);
   Response answer{.status = status};
   answer.headers.emplace_back("Content-Type", "text/plain");
   answer.body = std::to_string(status) + " " + http_status_str(static_cast<http_status>(status)) +

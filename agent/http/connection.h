@@ -117,7 +117,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool in_header_field_ = false;
   bool reading_headers_ = false;  // a request's first byte seen, its headers not complete
   uint64_t header_bytes_ = 0;
-  int refusal_ = 0;           // the status a callback stopped the parser for (413, 431)
+  int refusal_ = 0;           // the status a callback stopped the parser for (400, 413, 431)
   bool mid_message_ = false;  // headers seen, body not complete: pending_.back() is its slot
   uint64_t next_seq_ = 0;
   std::vector<Parsed> parsed_;

@@ -44,8 +44,9 @@ void Connection::parse(const char* data, size_t length) {
     if (error == HPE_PAUSED) return;  // a request asked to close: ignore what follows
     if (error != HPE_OK) {
       if (refusal_ != 0) {
-        refuse(refusal_, refusal_ == 413 ? "the body is larger than this server accepts"
-                                         : "the request headers are too large");
+        refuse(refusal_, refusal_ == 413   ? "the body is larger than this server accepts"
+                         : refusal_ == 431 ? "the request headers are too large"
+                                           : "whitespace in a header field name");
       } else if (error == HPE_HEADER_OVERFLOW) {
         refuse(431, "the request headers are too large");
       } else {
@@ -97,6 +98,14 @@ int Connection::on_header_field(http_parser* p, const char* at, size_t length) {
   auto* c = from(p);
   // Each field counts ": " and CRLF too, so that empty fields are not free.
   if (!c->count_header_bytes(length + (c->in_header_field_ ? 0 : 4))) return -1;
+  // http_parser takes "Name : value" and "Two words: value"; RFC 9112 §5.1 wants a 400, since
+  // a proxy in front may read such a field otherwise (request smuggling).
+  for (size_t i = 0; i < length; ++i) {
+    if (at[i] == ' ' || at[i] == '\t') {
+      c->refusal_ = 400;
+      return -1;
+    }
+  }
   if (!c->in_header_field_) c->current_.headers.emplace_back();
   c->in_header_field_ = true;
   c->current_.headers.back().first.append(at, length);

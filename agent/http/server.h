@@ -81,6 +81,9 @@ class Server {
   // on; null: plaintext HTTP, the default. A failed handshake, or plaintext sent to a TLS
   // server, closes the connection (logged at debug level).
   void use_tls(std::shared_ptr<const TlsContext> context) { tls_ = std::move(context); }
+  // Told the status of every answer the server gives by itself, without the handler: 400
+  // (malformed), 408 (headers too slow), 413 (max_body_bytes), 431 (headers too large).
+  void on_refused(std::function<void(int status)> refused) { on_refused_ = std::move(refused); }
   bool uses_tls() const { return tls_ != nullptr; }
 
   // Port 0 = ephemeral; returns the bound port. Throws std::runtime_error. Ignores SIGPIPE
@@ -104,6 +107,7 @@ class Server {
 
   uv_loop_t* loop_;
   Handler handler_;
+  std::function<void(int status)> on_refused_;
   Limits limits_;
   std::shared_ptr<const TlsContext> tls_;
   uv_tcp_t* listener_ = nullptr;

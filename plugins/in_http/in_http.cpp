@@ -158,6 +158,7 @@ class HttpInput : public Input {
         },
         limits_);
     server_->use_tls(std::move(tls));
+    server_->on_refused([this](int status) { count_status(status); });
     int port = server_->listen(address_.host, address_.port);
     bool v6 = address_.host.find(':') != std::string::npos;
     std::string where =

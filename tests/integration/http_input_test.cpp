@@ -4,9 +4,14 @@
 #include <rapidjson/document.h>
 
 #include <atomic>
+#include <chrono>
 #include <map>
+#include <memory>
 #include <set>
+#include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "tests/fakes/curl_client.h"
 #include "tests/fakes/fake_elasticsearch_handle.h"
@@ -21,6 +26,7 @@ using auditrelay::fakes::CurlClient;
 using auditrelay::fakes::FakeElasticsearch;
 using auditrelay::fakes::HttpResult;
 using auditrelay::fakes::RawClient;
+using auditrelay::fakes::RawResponse;
 using auditrelay::test::CertificateFiles;
 using auditrelay::test::HttpsClient;
 using auditrelay::test::write_self_signed_certificate;
@@ -129,6 +135,23 @@ TEST_CASE("http: NDJSON, an array, one object and gzip are delivered and counted
   CHECK(codes.size() == 12);
 
   CHECK(client.post(a.url, "hello", {"Content-Type: text/plain"}).status == 415);
+  // A coding the input cannot undo (brotli), alone or after one it can: 415, naming the ones it
+  // can; nothing of it is delivered.
+  for (const char* coding : {"br", "gzip, br"}) {
+    CAPTURE(coding);
+    HttpResult unknown = client.post(
+        a.url, ndjson(20, 1),
+        {"Content-Type: application/x-ndjson", std::string("Content-Encoding: ") + coding});
+    CHECK(unknown.status == 415);
+    CHECK(std::string(json(unknown.body)["error"].GetString()).find("gzip") != std::string::npos);
+  }
+  CHECK(client.post(a.url, ndjson(12, 1), kNdjson).status == 200);
+  REQUIRE(a.delivered_count(13));
+  std::multiset<std::string> delivered_codes;
+  for (const auto& [id, code] : a.delivered())
+    delivered_codes.insert(code);
+  CHECK(delivered_codes.size() == 13);
+  CHECK(delivered_codes.count("seq-20") == 0);
   CHECK(client.get(a.url).status == 405);
   CHECK(client.get(a.url).header("Allow") == "POST");
   CHECK(client.post(a.url + "x", ndjson(0, 1), kNdjson).status == 404);
@@ -232,6 +255,160 @@ TEST_CASE("http: token, size limits, a gzip bomb, a malformed request, pipelinin
     CHECK(answers[3].status == 405);
   }
   CHECK(read_file(a.dir / "agent0.stderr").find("s3cret") == std::string::npos);
+}
+
+TEST_CASE("http: malformed header lines and framing get 400 and a close; the agent goes on") {
+  Running a;
+  const std::string record = gateway_record(900) + "\n";
+  const std::string length = std::to_string(record.size());
+  const std::string head =
+      "POST /v1/audit HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-ndjson\r\n";
+  const std::string chunked = head + "Transfer-Encoding: chunked\r\n\r\n";
+  // Each carries a valid record, so that one taken for a request would show in the output.
+  const std::vector<std::pair<std::string, std::string>> cases{
+      // http_parser takes these two; the server refuses them itself (RFC 9112 §5.1).
+      {"whitespace inside a header name",
+       head + "X Bad: 1\r\nContent-Length: " + length + "\r\n\r\n" + record},
+      {"whitespace before a header's colon",
+       head + "Content-Length : " + length + "\r\n\r\n" + record},
+      {"a header line without a colon",
+       head + "NoColonHere\r\nContent-Length: " + length + "\r\n\r\n" + record},
+      {"a header name with a character outside tchar",
+       head + "X(Bad): 1\r\nContent-Length: " + length + "\r\n\r\n" + record},
+      {"an empty header name", head + ": 1\r\nContent-Length: " + length + "\r\n\r\n" + record},
+      {"a control character in a header value",
+       head + "X-A: a\x01z\r\nContent-Length: " + length + "\r\n\r\n" + record},
+      {"a CR not followed by LF", head + "X-A: a\rContent-Length: " + length + "\r\n\r\n" + record},
+      {"a non-numeric Content-Length", head + "Content-Length: abc\r\n\r\n" + record},
+      {"a negative Content-Length", head + "Content-Length: -1\r\n\r\n" + record},
+      {"a Content-Length with trailing garbage",
+       head + "Content-Length: " + length + "x\r\n\r\n" + record},
+      {"a Content-Length list",
+       head + "Content-Length: " + length + ", " + length + "\r\n\r\n" + record},
+      {"two conflicting Content-Length headers",
+       head + "Content-Length: 2\r\nContent-Length: " + length + "\r\n\r\n" + record},
+      // RFC 9112 §6.3 would allow merging identical values; http_parser refuses any repeat.
+      {"two identical Content-Length headers",
+       head + "Content-Length: " + length + "\r\nContent-Length: " + length + "\r\n\r\n" + record},
+      {"Content-Length together with chunked",
+       head + "Content-Length: " + length + "\r\nTransfer-Encoding: chunked\r\n\r\n" + record},
+      {"a Transfer-Encoding other than chunked last",
+       head + "Transfer-Encoding: gzip\r\n\r\n" + record},
+      {"a chunk size that is not hex", chunked + "zz\r\n" + record + "\r\n0\r\n\r\n"},
+      {"a chunk longer than its size", chunked + "2\r\n" + record + "\r\n0\r\n\r\n"},
+      {"a chunk size that overflows",
+       chunked + "ffffffffffffffffffff\r\n" + record + "\r\n0\r\n\r\n"},
+  };
+  int good = 0;
+  for (const auto& [what, bytes] : cases) {
+    CAPTURE(what);
+    {
+      RawClient raw(a.port);
+      raw.send(bytes);
+      auto answers = raw.read(1);
+      REQUIRE(answers.size() == 1);
+      CHECK(answers[0].status == 400);
+      CHECK(answers[0].header("Connection") == "close");
+      CHECK(raw.closed_by_peer());
+    }
+    // A good request on a new connection is served.
+    CurlClient client;
+    CHECK(client.post(a.url, ndjson(good++, 1), kNdjson).status == 200);
+  }
+  // The output is in order: once the last good record is there, anything taken from a malformed
+  // request would be too.
+  REQUIRE(a.delivered_count(static_cast<size_t>(good)));
+  std::set<std::string> codes;
+  for (const auto& [id, code] : a.delivered())
+    codes.insert(code);
+  CHECK(codes.size() == static_cast<size_t>(good));
+  CHECK(codes.count("seq-900") == 0);
+}
+
+TEST_CASE("http: headers sent one byte a second get 408 and a close; other clients are served") {
+  HttpAgent c;
+  c.input_extra = "      header_timeout: 3s\n";
+  Running a(c);
+  const std::string request =
+      "POST /v1/audit HTTP/1.1\r\nHost: x\r\nX-Padding: " + std::string(100, 'y') + "\r\n\r\n";
+  const auto started = std::chrono::steady_clock::now();  // before the agent accepts
+  RawClient slow(a.port);
+  slow.send(request.substr(0, 1));
+  // While the slow client holds its connection, another one is served as usual.
+  CurlClient client;
+  CHECK(client.post(a.url, ndjson(0, 2), kNdjson).status == 200);
+  CHECK(slow.read(1, std::chrono::milliseconds(10)).empty());
+
+  std::vector<RawResponse> answers;
+  for (size_t i = 1; i < request.size() && answers.empty(); ++i) {
+    REQUIRE(std::chrono::steady_clock::now() - started < std::chrono::seconds(30));
+    answers = slow.read(1, std::chrono::seconds(1));  // waits for the answer; paces the client
+    if (answers.empty()) slow.send(request.substr(i, 1));
+  }
+  REQUIRE(answers.size() == 1);
+  const auto elapsed = std::chrono::steady_clock::now() - started;
+  CHECK(answers[0].status == 408);
+  CHECK(answers[0].header("Connection") == "close");
+  CHECK(elapsed >= std::chrono::seconds(3));
+  CHECK(slow.closed_by_peer());
+  // Still serving; and the slow request never reached the pipeline.
+  CHECK(client.post(a.url, ndjson(2, 1), kNdjson).status == 200);
+  REQUIRE(a.delivered_count(3));
+  CHECK(a.delivered().size() == 3);
+}
+
+TEST_CASE("http: idle_timeout closes a silent keep-alive connection after its answer") {
+  HttpAgent c;
+  c.input_extra = "      idle_timeout: 500ms\n";
+  Running a(c);
+  RawClient raw(a.port);
+  const std::string body = ndjson(0, 1);
+  raw.send(
+      "POST /v1/audit HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-ndjson\r\n"
+      "Content-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body);
+  auto answers = raw.read(1);
+  REQUIRE(answers.size() == 1);
+  CHECK(answers[0].status == 200);
+  CHECK(answers[0].header("Connection").empty());  // kept alive, until it idles
+  const auto answered = std::chrono::steady_clock::now();
+  CHECK(raw.closed_by_peer(std::chrono::seconds(10)));
+  CHECK(std::chrono::steady_clock::now() - answered >= std::chrono::milliseconds(400));
+  CHECK(raw.read(1, std::chrono::milliseconds(0)).empty());  // closed without a word
+}
+
+TEST_CASE("http: max_connections closes one connection more; served again once one closes") {
+  HttpAgent c;
+  c.input_extra = "      max_connections: 2\n";
+  Running a(c);
+  const std::string body = ndjson(0, 1);
+  const std::string post =
+      "POST /v1/audit HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-ndjson\r\n"
+      "Content-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body;
+  auto first = std::make_unique<RawClient>(a.port);
+  RawClient second(a.port);
+  // Answered, so both are open on the agent's side before the third connects.
+  first->send(post);
+  second.send(post);
+  REQUIRE(first->read(1).size() == 1);
+  REQUIRE(second.read(1).size() == 1);
+  {
+    RawClient third(a.port);  // the kernel accepts it; the agent closes it unanswered
+    CHECK(third.closed_by_peer());
+    CHECK(third.read(1, std::chrono::milliseconds(0)).empty());
+  }
+  CurlClient refused;
+  CHECK(refused.post(a.url, ndjson(1, 1), kNdjson).status == 0);
+
+  // Once one closes, the agent serves a new connection again (after it saw the close).
+  first.reset();
+  CHECK(wait_until([&] { return CurlClient().post(a.url, ndjson(1, 1), kNdjson).status == 200; },
+                   std::chrono::seconds(10)));
+  second.send(post);
+  auto again = second.read(1);
+  REQUIRE(again.size() == 1);
+  CHECK(again[0].status == 200);
 }
 
 TEST_CASE("http: a full buffer answers 503 with Retry-After, appends nothing, loses nothing") {

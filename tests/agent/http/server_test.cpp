@@ -8,6 +8,9 @@
 #include <chrono>
 #include <memory>
 #include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "tests/fakes/curl_client.h"
 #include "tests/fakes/fake_http_server.h"
@@ -359,6 +362,37 @@ TEST_CASE("a malformed request line gets 400 and the connection is closed") {
   REQUIRE(responses.size() == 1);
   CHECK(responses[0].status == 400);
   CHECK(raw.closed_by_peer());
+}
+
+TEST_CASE("malformed header fields and body framing get 400; the handler never sees them") {
+  CountingEcho counting(Server::Limits{});  // product defaults
+  const std::string post = "POST /bad HTTP/1.1\r\nHost: x\r\n";
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {"no colon", post + "NoColon\r\nContent-Length: 3\r\n\r\nabc"},
+      {"a character outside tchar in a name", post + "X@Y: 1\r\nContent-Length: 3\r\n\r\nabc"},
+      {"an empty name", post + ": 1\r\nContent-Length: 3\r\n\r\nabc"},
+      {"a control character in a value", post + "X-A: a\x7fz\r\nContent-Length: 3\r\n\r\nabc"},
+      {"a non-numeric Content-Length", post + "Content-Length: 3a\r\n\r\nabc"},
+      {"two Content-Length headers", post + "Content-Length: 3\r\nContent-Length: 4\r\n\r\nabcd"},
+      {"Content-Length with chunked",
+       post + "Content-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"},
+      {"a bad chunk size", post + "Transfer-Encoding: chunked\r\n\r\n3x\r\nabc\r\n0\r\n\r\n"},
+      {"a chunk without its CRLF",
+       post + "Transfer-Encoding: chunked\r\n\r\n3\r\nabcd\r\n0\r\n\r\n"},
+  };
+  for (const auto& [what, bytes] : cases) {
+    CAPTURE(what);
+    RawClient raw(counting.server.port());
+    // A good request first on the same connection: answered before the bad one is refused.
+    raw.send(get("/first") + bytes);
+    auto responses = raw.read(2);
+    REQUIRE(responses.size() == 2);
+    CHECK(responses[0].status == 200);
+    CHECK(responses[1].status == 400);
+    CHECK(responses[1].header("Connection") == "close");
+    CHECK(raw.closed_by_peer());
+  }
+  CHECK(counting.calls == static_cast<int>(cases.size()));  // the good ones only
 }
 
 }  // namespace auditrelay::http
