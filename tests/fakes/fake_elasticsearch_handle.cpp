@@ -19,4 +19,12 @@ rapidjson::Document FakeElasticsearch::requests() {
   return control_json("/_fake/requests");
 }
 
+std::vector<std::pair<std::string, std::string>> FakeElasticsearch::last_bulk_headers() {
+  rapidjson::Document doc = control_json("/_fake/last_bulk_headers");
+  std::vector<std::pair<std::string, std::string>> headers;
+  for (const auto& pair : doc.GetArray())
+    headers.emplace_back(pair[0].GetString(), pair[1].GetString());
+  return headers;
+}
+
 }  // namespace auditrelay::fakes

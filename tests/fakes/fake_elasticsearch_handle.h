@@ -2,6 +2,10 @@
 // test can point the agent at url(), inject faults and assert on what arrived.
 #pragma once
 
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "tests/fakes/fake_receiver.h"
 
 namespace auditrelay::fakes {
@@ -16,6 +20,8 @@ class FakeElasticsearch : public FakeReceiver {
   std::vector<std::string> ids();        // "<index>\t<id>", in no particular order
   std::vector<std::string> documents();  // NDJSON lines; needs --store-documents
   rapidjson::Document requests();        // the recent bulk requests
+  // The headers of the last bulk request, as received: (name, value) in order.
+  std::vector<std::pair<std::string, std::string>> last_bulk_headers();
 };
 
 }  // namespace auditrelay::fakes

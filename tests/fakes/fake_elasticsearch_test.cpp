@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 #include <rapidjson/document.h>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 
@@ -253,6 +254,59 @@ TEST_CASE_FIXTURE(Fixture, "item faults: seeded ratios, and mapping errors by id
   es.clear_faults();
   CHECK(bulk(es, creates({"bad"}, "logs-r-default")).status == 200);
   CHECK(es.ids().size() == es.indexed());
+}
+
+TEST_CASE_FIXTURE(Fixture, "item fault 500: a seeded ratio of illegal_state_exception items") {
+  FakeElasticsearch es(dir.path());
+  es.set_faults(R"({"item_500_ratio":0.25,"seed":3})");
+  auto ids = numbered(1000, "e");
+  auto doc = json(bulk(es, creates(ids, "logs-r-default")).body);
+  CHECK(doc["errors"].GetBool());
+  std::map<int, int> counts;
+  for (int s : item_statuses(doc))
+    counts[s]++;
+  CHECK(counts[500] > 190);
+  CHECK(counts[500] < 310);
+  CHECK(counts[500] + counts[201] == 1000);
+  CHECK(es.indexed() == static_cast<uint64_t>(counts[201]));
+  for (const auto& item : doc["items"].GetArray()) {
+    const auto& result = item["create"];
+    if (result["status"].GetInt() != 500) continue;
+    CHECK(std::string(result["error"]["type"].GetString()) == "illegal_state_exception");
+    CHECK(std::string(result["error"]["index"].GetString()).rfind(".ds-logs-r-default-", 0) == 0);
+    break;
+  }
+  CHECK(es.stats()["items_by_status"]["500"].GetUint64() == static_cast<uint64_t>(counts[500]));
+  // The items answered 500 are not stored: sent again without the fault, they are created.
+  es.set_faults(R"({"item_500_ratio":0})");
+  auto again = item_statuses(json(bulk(es, creates(ids, "logs-r-default")).body));
+  CHECK(std::count(again.begin(), again.end(), 201) == counts[500]);
+  CHECK(std::count(again.begin(), again.end(), 409) == counts[201]);
+  CHECK(es.indexed() == 1000);
+}
+
+TEST_CASE_FIXTURE(Fixture, "the headers of the last bulk request, as received") {
+  FakeElasticsearch es(dir.path());
+  CHECK(es.last_bulk_headers().empty());
+  auto headers = kNdjson;
+  headers.push_back("X-Tenant: blue");
+  REQUIRE(bulk(es, creates({"a"}, "logs-h-default"), "/_bulk", headers).status == 200);
+  REQUIRE(bulk(es, creates({"b"}, "logs-h-default")).status == 200);
+  auto last = es.last_bulk_headers();
+  auto named = [&](const std::string& name) {
+    int n = 0;
+    for (const auto& [key, value] : last)
+      n += key == name ? 1 : 0;
+    return n;
+  };
+  CHECK(named("Content-Type") == 1);
+  CHECK(named("X-Tenant") == 0);  // the last request had none
+  REQUIRE(bulk(es, creates({"c"}, "logs-h-default"), "/_bulk", headers).status == 200);
+  last = es.last_bulk_headers();
+  CHECK(std::find(last.begin(), last.end(),
+                  std::pair<std::string, std::string>("X-Tenant", "blue")) != last.end());
+  es.reset();  // forgets them with the statistics
+  CHECK(es.last_bulk_headers().empty());
 }
 
 TEST_CASE_FIXTURE(Fixture, "whole-request refusals carry Retry-After; 413 above max_body_bytes") {

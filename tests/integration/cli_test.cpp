@@ -77,6 +77,21 @@ TEST_CASE("check refuses an invalid data stream namespace") {
   CHECK(contains(r.err, "pipeline.normalize.namespace"));
 }
 
+TEST_CASE("check refuses an invalid data stream dataset") {
+  TempDir dir;
+  // '-' separates the parts of logs-<dataset>-<namespace>: not allowed inside one.
+  write_file(dir / "bad.yaml",
+             "pipeline:\n"
+             "  normalize: {dataset: policy-gateway.Audit, namespace: prod}\n"
+             "  inputs: [{type: tail, paths: [x.jsonl]}]\n"
+             "  outputs: [{type: stdout}]\n");
+  auto r = run_agent({"check", "-c", (dir / "bad.yaml").string()}, dir.path());
+  CHECK(r.exit_code == 1);
+  CHECK(contains(r.err, "pipeline.normalize.dataset"));
+  CHECK(contains(r.err, "logs-<dataset>-<namespace>"));
+  CHECK_FALSE(contains(r.err, "pipeline.normalize.namespace"));
+}
+
 TEST_CASE("run refuses a bad config the same way, exit 1") {
   TempDir dir;
   write_file(dir / "bad.yaml", "pipeline:\n  inputs: []\n  outputs: [{type: stdout}]\n");

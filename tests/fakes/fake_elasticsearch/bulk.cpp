@@ -122,8 +122,9 @@ void BulkProcessor::execute(Item& item) {
     return;
   }
   if (item.id.empty()) next_auto_id(item.id);
-  double r429 = faults_.item_429_ratio, r503 = faults_.item_503_ratio;
-  if (r429 > 0 || r503 > 0) {
+  double r429 = faults_.item_429_ratio, r503 = faults_.item_503_ratio,
+         r500 = faults_.item_500_ratio;
+  if (r429 > 0 || r503 > 0 || r500 > 0) {
     double r = random_.unit();
     if (r < r429) {
       item.outcome = Outcome::kRejected;
@@ -131,6 +132,10 @@ void BulkProcessor::execute(Item& item) {
     }
     if (r < r429 + r503) {
       item.outcome = Outcome::kUnavailable;
+      return;
+    }
+    if (r < r429 + r503 + r500) {
+      item.outcome = Outcome::kServerError;
       return;
     }
   }

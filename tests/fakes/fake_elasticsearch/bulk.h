@@ -36,6 +36,7 @@ class BulkProcessor {
     kConflict,         // 409 version_conflict_engine_exception
     kRejected,         // 429 es_rejected_execution_exception (fault)
     kUnavailable,      // 503 unavailable_shards_exception (fault)
+    kServerError,      // 500 illegal_state_exception (fault)
     kFieldMapping,     // 400 for an id in item_400_ids (fault)
     kNotAnObject,      // 400: the source line is not a JSON object
     kDataStreamOp,     // 400: only create into a data stream

@@ -41,6 +41,8 @@ int BulkProcessor::status(Outcome outcome) {
       return 429;
     case Outcome::kUnavailable:
       return 503;
+    case Outcome::kServerError:
+      return 500;
     case Outcome::kFieldMapping:
     case Outcome::kNotAnObject:
     case Outcome::kDataStreamOp:
@@ -108,6 +110,14 @@ void BulkProcessor::write_item(JsonOut& out, const Item& item) const {
                               "][0] primary shard is not active Timeout: [1m], request: "
                               "[BulkShardRequest [[" +
                               target.write_index + "][0]] containing [1] requests]");
+      shard_fields(out, target);
+      break;
+    case Outcome::kServerError:
+      // An exception with no status of its own is a 500 (ExceptionsHelper#status).
+      out.Field("type", "illegal_state_exception");
+      out.Field("reason", "[" + target.write_index +
+                              "][0] failed to execute bulk item (create) index {[" +
+                              target.write_index + "][" + item.id + "]}");
       shard_fields(out, target);
       break;
     case Outcome::kFieldMapping:

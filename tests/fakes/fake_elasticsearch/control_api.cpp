@@ -60,6 +60,11 @@ FakeResponse ControlApi::route(const http::Request& request) {
     JsonOut out(body, none);
     cluster_.stats.write_requests(out);
     return json_response(200, std::move(body));
+  } else if (path == "/_fake/last_bulk_headers" && get) {
+    std::string body;
+    JsonOut out(body, none);
+    cluster_.stats.write_last_bulk_headers(out);
+    return json_response(200, std::move(body));
   } else if (path == "/_fake/ids" && get) {
     std::string body;
     cluster_.store.write_ids(body);

@@ -80,6 +80,7 @@ void DataApi::handle(const http::Request& request, const FakeRespond& respond) {
   Stats& stats = cluster_.stats;
   stats.bulk_requests++;
   stats.bytes_received += request.body.size();
+  stats.last_bulk_headers = request.headers;
   BulkRequestRecord record{.unix_ms = unix_ms(),
                            .path = path,
                            .bytes = request.body.size(),

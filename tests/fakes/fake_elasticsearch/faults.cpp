@@ -30,6 +30,8 @@ std::string apply_faults(std::string_view json, Faults& faults, Random& random) 
       ok = ratio(v, &next.item_429_ratio);
     } else if (key == "item_503_ratio") {
       ok = ratio(v, &next.item_503_ratio);
+    } else if (key == "item_500_ratio") {
+      ok = ratio(v, &next.item_500_ratio);
     } else if (key == "item_400_ids") {
       ok = fault_ids(v, &next.item_400_ids);
     } else if (key == "requests_status") {
@@ -63,6 +65,8 @@ void write_faults(JsonOut& out, const Faults& faults) {
   out.Double(faults.item_429_ratio);
   out.Key("item_503_ratio");
   out.Double(faults.item_503_ratio);
+  out.Key("item_500_ratio");
+  out.Double(faults.item_500_ratio);
   out.Key("item_400_ids");
   out.StartArray();
   for (const auto& id : faults.item_400_ids)

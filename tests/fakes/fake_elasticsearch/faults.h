@@ -1,5 +1,5 @@
-// Faults the control port injects into bulk requests: per item (429, 503, mapping errors by
-// document id) and per request (refusals with Retry-After, size limit, delay, drops).
+// Faults the control port injects into bulk requests: per item (429, 503, 500, mapping errors
+// by document id) and per request (refusals with Retry-After, size limit, delay, drops).
 #pragma once
 
 #include <cstdint>
@@ -12,10 +12,10 @@
 
 namespace auditrelay::fakes::es {
 
-
 struct Faults {
   double item_429_ratio = 0;
   double item_503_ratio = 0;
+  double item_500_ratio = 0;
   std::unordered_set<std::string> item_400_ids;
   int requests_status = 429;  // for the next requests_count bulk requests
   uint64_t requests_count = 0;

@@ -51,6 +51,17 @@ void Stats::write_requests(JsonOut& out) const {
   out.EndArray();
 }
 
+void Stats::write_last_bulk_headers(JsonOut& out) const {
+  out.StartArray();
+  for (const auto& [name, value] : last_bulk_headers) {
+    out.StartArray();
+    out.String(name);
+    out.String(value);
+    out.EndArray();
+  }
+  out.EndArray();
+}
+
 void Stats::reset() {
   *this = Stats{};
 }

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <deque>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "tests/fakes/fake_elasticsearch/json_out.h"
 
@@ -33,11 +35,15 @@ class Stats {
   uint64_t items_received = 0;
   uint64_t bytes_received = 0;
   uint64_t dropped_requests = 0;
+  // The headers of the last bulk request, as received (names in their case, in order).
+  std::vector<std::pair<std::string, std::string>> last_bulk_headers;
 
   // The /_fake/stats object; `indexed` and `connections` come from elsewhere.
   void write(JsonOut& out, uint64_t indexed, uint64_t connections) const;
   // The /_fake/requests array.
   void write_requests(JsonOut& out) const;
+  // The /_fake/last_bulk_headers array of [name, value] pairs.
+  void write_last_bulk_headers(JsonOut& out) const;
   void reset();
 
  private:

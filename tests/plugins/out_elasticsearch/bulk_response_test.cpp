@@ -60,6 +60,28 @@ TEST_CASE("per item: created, already there, overloaded, unavailable, unparsable
   CHECK(o.items[5].verdict == Verdict::kRejected);
 }
 
+TEST_CASE("an item answered 500 is retried alone; 501 and 505 are not retried") {
+  // As the fake's item_500_ratio answers (illegal_state_exception: no status of its own).
+  Outcome o = classify(response(200, R"j({"errors":true,"items":[
+    {"create":{"status":201}},
+    {"create":{"status":500,"error":{"type":"illegal_state_exception",
+      "reason":"[.ds-logs-a-b-2026.01.01-000001][0] failed to execute bulk item (create)"}}},
+    {"create":{"status":501,"error":{"type":"exception","reason":"not implemented"}}},
+    {"create":{"status":505,"error":{"type":"exception","reason":"version not supported"}}}
+  ]})j"),
+                       4);
+  REQUIRE(o.items.size() == 4);
+  CHECK(o.verdict == Verdict::kDelivered);  // the request as a whole: the items decide
+  CHECK(o.items[0].verdict == Verdict::kDelivered);
+  CHECK(o.items[1].verdict == Verdict::kRetry);
+  CHECK(o.items[1].status == 500);
+  CHECK(o.items[1].error_type == "illegal_state_exception");
+  CHECK(o.items[1].reason ==
+        "[.ds-logs-a-b-2026.01.01-000001][0] failed to execute bulk item (create)");
+  CHECK(o.items[2].verdict == Verdict::kRejected);
+  CHECK(o.items[3].verdict == Verdict::kRejected);
+}
+
 TEST_CASE("a 409 that is not a create conflict is not mistaken for delivered") {
   Outcome o = classify(response(
       200, R"j({"errors":true,"items":[{"create":{"status":409,"error":{"type":"other"}}}]})j"));
