@@ -1,6 +1,6 @@
 // The BatchDriver's limits other than max_records: batch.max_bytes cuts batches and requests,
 // batch.flush_interval sends a partly filled batch; and the documents it dead-letters are
-// counted. A scripted receiver on the test's loop, as in batch_driver_test.cpp.
+// counted. A scripted receiver on the test's loop (batch_driver_fixture.h).
 #include <doctest/doctest.h>
 #include <uv.h>
 
@@ -11,76 +11,14 @@
 #include <set>
 #include <sstream>
 
-#include "agent/delivery/batch_driver.h"
 #include "agent/delivery/batch_reading.h"
-#include "tests/support/process.h"
-#include "tests/support/temp_dir.h"
+#include "tests/agent/delivery/batch_driver_fixture.h"
 
 using namespace auditrelay;
 using namespace auditrelay::delivery;
-using auditrelay::test::TempDir;
+using namespace auditrelay::delivery::testing;
 
 namespace {
-
-using Ids = std::vector<std::string>;
-
-// A receiver scripted by the test; each request's body is its document ids, one per line.
-// With confirm_later, each request is answered at once and its outcome waits in
-// `unconfirmed` until the test calls it (the batch stays in flight meanwhile).
-struct Script {
-  std::vector<Ids> requests;
-  std::function<Outcome(const Ids& ids, size_t request)> answer = [](const Ids&, size_t) {
-    return Outcome{};
-  };
-  bool confirm_later = false;
-  std::vector<std::function<void()>> unconfirmed;
-};
-
-class ScriptedOutput : public BatchOutput {
- public:
-  ScriptedOutput(uv_loop_t* loop, std::shared_ptr<Script> script)
-      : loop_(loop), script_(std::move(script)) {}
-
-  size_t max_awaiting() const override {
-    return script_->confirm_later ? 4 : BatchOutput::max_awaiting();
-  }
-
-  std::string encode(const DocumentBatch& batch, std::span<const uint32_t> items) override {
-    std::string body;
-    for (uint32_t i : items) {
-      body.append(batch[i].id);
-      body.push_back('\n');
-    }
-    return body;
-  }
-
-  void send(std::shared_ptr<const std::string> body, size_t count,
-            std::function<void(Outcome)> done, std::function<void()> answered) override {
-    Ids ids;
-    std::istringstream in(*body);
-    for (std::string line; std::getline(in, line);)
-      ids.push_back(line);
-    REQUIRE(ids.size() == count);
-    const size_t n = script_->requests.size();
-    script_->requests.push_back(ids);
-    // Answered on the loop, later, as a real response is.
-    auto timer = std::make_unique<loop::Timer>(loop_);
-    timer->start(1, 0, [this, ids, n, done = std::move(done), answered = std::move(answered)] {
-      if (!script_->confirm_later) {
-        done(script_->answer(ids, n));
-        return;
-      }
-      script_->unconfirmed.push_back([this, done, ids, n] { done(script_->answer(ids, n)); });
-      answered();
-    });
-    timers_.push_back(std::move(timer));
-  }
-
- private:
-  uv_loop_t* loop_;
-  std::shared_ptr<Script> script_;
-  std::vector<std::unique_ptr<loop::Timer>> timers_;
-};
 
 // Documents "id<from>".., each with a JSON of exactly `json_bytes` bytes.
 DocumentBatch docs(int from, int n, size_t json_bytes = 100) {
@@ -94,65 +32,6 @@ DocumentBatch docs(int from, int n, size_t json_bytes = 100) {
   }
   return b;
 }
-
-struct Fixture {
-  TempDir dir;
-  uv_loop_t loop{};
-  MetricsRegistry metrics;
-  std::unique_ptr<buffer::DiskQueue> queue;
-  std::shared_ptr<Script> script = std::make_shared<Script>();
-  DeliveryOptions options;
-  Clock::time_point now = Clock::from_time_t(1'700'000'000);
-  std::unique_ptr<BatchDriver> driver;
-
-  Fixture() {
-    uv_loop_init(&loop);
-    buffer::QueueOptions q;
-    q.dir = dir / "buffer";
-    q.sync = buffer::SyncMode::kNone;
-    queue = buffer::DiskQueue::open(q, {"es"});
-    options.max_records = 100;
-    options.concurrency = 3;
-    options.retry.initial = std::chrono::milliseconds(1);
-    options.retry.max = std::chrono::milliseconds(1);
-    options.dead_letter.path = dir / "dead_letter.ndjson";
-  }
-  ~Fixture() {
-    driver.reset();
-    uv_run(&loop, UV_RUN_DEFAULT);
-    uv_loop_close(&loop);
-  }
-  void start() {
-    driver = std::make_unique<BatchDriver>(
-        &loop, "es", std::make_unique<ScriptedOutput>(&loop, script), options, *queue, metrics,
-        [] { return 0.0; }, [this] { return now; });
-    driver->start();
-  }
-  // Delivers everything buffered (--once) and returns when done.
-  void deliver_all() {
-    start();
-    bool drained = false;
-    driver->drain([&] { drained = true; }, /*until_caught_up=*/true);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    REQUIRE(drained);
-  }
-  // Runs the loop until `condition` holds, with a deadline.
-  bool run_until(const std::function<bool()>& condition) {
-    return test::wait_until([&] {
-      uv_run(&loop, UV_RUN_NOWAIT);
-      return condition();
-    });
-  }
-  std::multiset<std::string> sent() const {
-    std::multiset<std::string> all;
-    for (const Ids& r : script->requests)
-      all.insert(r.begin(), r.end());
-    return all;
-  }
-  bool has_metric(const std::string& line) const {
-    return metrics.render_prometheus().find(line + "\n") != std::string::npos;
-  }
-};
 
 }  // namespace
 
@@ -201,7 +80,7 @@ TEST_CASE("max_bytes: the driver sends requests of at most max_bytes; a larger d
   f.queue->append(docs(25, 1, 1500));  // larger than max_bytes by itself
   f.queue->append(docs(26, 4));
   f.deliver_all();
-  std::multiset<std::string> sent = f.sent();
+  std::multiset<std::string> sent = f.sent_once();
   CHECK(sent.size() == 30);
   CHECK(std::set<std::string>(sent.begin(), sent.end()).size() == 30);
   bool big_alone = false;
@@ -226,6 +105,7 @@ TEST_CASE("flush_interval: a partly filled batch waits while another is in fligh
   f.options.concurrency = 1;
   f.options.flush_interval = std::chrono::milliseconds(200);
   f.script->confirm_later = true;  // the first batch stays in flight until confirmed
+  f.script->max_awaiting = 4;
   f.queue->append(docs(0, 10));
   f.start();
   REQUIRE(f.run_until([&] { return f.script->unconfirmed.size() == 1; }));
@@ -257,6 +137,7 @@ TEST_CASE("flush_interval: a partly filled batch goes at once when nothing is in
   f.options.max_records = 10;
   f.options.flush_interval = std::chrono::hours(1);
   f.script->confirm_later = true;
+  f.script->max_awaiting = 4;
   f.queue->append(docs(0, 3));
   f.start();
   REQUIRE(f.run_until([&] { return f.script->requests.size() == 1; }));
