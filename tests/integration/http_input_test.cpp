@@ -105,6 +105,13 @@ std::string ndjson(int from, int n) {
 }
 
 const std::vector<std::string> kNdjson{"Content-Type: application/x-ndjson"};
+
+// One NDJSON POST as it goes on the wire, for a RawClient.
+std::string raw_post(const std::string& body) {
+  return "POST /v1/audit HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-ndjson\r\n"
+         "Content-Length: " +
+         std::to_string(body.size()) + "\r\n\r\n" + body;
+}
 const std::vector<std::string> kJson{"Content-Type: application/json"};
 
 }  // namespace
@@ -363,10 +370,7 @@ TEST_CASE("http: idle_timeout closes a silent keep-alive connection after its an
   Running a(c);
   RawClient raw(a.port);
   const std::string body = ndjson(0, 1);
-  raw.send(
-      "POST /v1/audit HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-ndjson\r\n"
-      "Content-Length: " +
-      std::to_string(body.size()) + "\r\n\r\n" + body);
+  raw.send(raw_post(body));
   auto answers = raw.read(1);
   REQUIRE(answers.size() == 1);
   CHECK(answers[0].status == 200);
@@ -382,10 +386,7 @@ TEST_CASE("http: max_connections closes one connection more; served again once o
   c.input_extra = "      max_connections: 2\n";
   Running a(c);
   const std::string body = ndjson(0, 1);
-  const std::string post =
-      "POST /v1/audit HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-ndjson\r\n"
-      "Content-Length: " +
-      std::to_string(body.size()) + "\r\n\r\n" + body;
+  const std::string post = raw_post(body);
   auto first = std::make_unique<RawClient>(a.port);
   RawClient second(a.port);
   // Answered, so both are open on the agent's side before the third connects.
@@ -465,10 +466,7 @@ TEST_CASE("http: SIGTERM stops the agent while a client holds an idle keep-alive
   Running a(config);
   RawClient raw(a.port);
   const std::string body = ndjson(0, 1);
-  raw.send(
-      "POST /v1/audit HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-ndjson\r\n"
-      "Content-Length: " +
-      std::to_string(body.size()) + "\r\n\r\n" + body);
+  raw.send(raw_post(body));
   auto answers = raw.read(1);
   REQUIRE(answers.size() == 1);
   CHECK(answers[0].status == 200);
