@@ -162,9 +162,12 @@ FakeResponse hec_response(int code, int64_t invalid_event_number = -1, int64_t a
                           int http_status = 0, const std::string& text = "");
 
 // The data port: /services/collector/event[/1.0], /ack[/1.0], /health[/1.0].
+class EventReader;
+
 class DataApi {
  public:
-  explicit DataApi(HecState& state) : state_(state) {}
+  explicit DataApi(HecState& state);
+  ~DataApi();
   void handle(const http::Request& request, const FakeRespond& respond);
 
  private:
@@ -177,9 +180,8 @@ class DataApi {
 
   HecState& state_;
   std::string inflated_;
-  std::string work_;                                // a copy of the body, parsed in situ
+  std::unique_ptr<EventReader> events_;             // of the request's body
   std::vector<std::pair<size_t, size_t>> extents_;  // of the accepted events in the body
-  std::string id_;
   int last_code_ = -1;  // the HEC code of the answer being built, for requests_by_code
 };
 
