@@ -307,7 +307,9 @@ TEST_CASE("http: malformed header lines and framing get 400 and a close; the age
        chunked + "ffffffffffffffffffff\r\n" + record + "\r\n0\r\n\r\n"},
   };
   int good = 0;
-  for (const auto& [what, bytes] : cases) {
+  for (const auto& one : cases) {
+    const std::string& what = one.first;  // (clang 14 cannot capture a structured binding)
+    const std::string& bytes = one.second;
     CAPTURE(what);
     {
       RawClient raw(a.port);

@@ -380,7 +380,9 @@ TEST_CASE("malformed header fields and body framing get 400; the handler never s
       {"a chunk without its CRLF",
        post + "Transfer-Encoding: chunked\r\n\r\n3\r\nabcd\r\n0\r\n\r\n"},
   };
-  for (const auto& [what, bytes] : cases) {
+  for (const auto& one : cases) {
+    const std::string& what = one.first;  // (clang 14 cannot capture a structured binding)
+    const std::string& bytes = one.second;
     CAPTURE(what);
     RawClient raw(counting.server.port());
     // A good request first on the same connection: answered before the bad one is refused.
