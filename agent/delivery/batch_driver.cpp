@@ -448,7 +448,7 @@ void BatchDriver::completed(uint64_t first_seq) {
 }
 
 void BatchDriver::commit(uint64_t next_seq) {
-  // The last save of a drain goes at once; the others wait for the saver's interval.
+  // The last saves of a drain go at once; the others wait for the saver's interval.
   const bool finishing = on_drained_ && (stopping_ || (in_flight_.empty() && !next_ && caught_up_));
   cursor_.save(next_seq, finishing);
 }
@@ -469,8 +469,11 @@ void BatchDriver::drain(std::function<void()> done, bool until_caught_up) {
 }
 
 bool BatchDriver::idle() const {
+  // A drain waits for the cursor's last save: the next instance (a reload's, the next start's)
+  // reads it and must not send again what was delivered. After a failed save it does not wait
+  // for the retry when stopping: the receiver's ids make a resend harmless.
   return !reading_ && jobs_ == 0 && requests_ == 0 && !cursor_.saving() &&
-         (cursor_.saved() || stopping_);
+         (cursor_.saved() || (stopping_ && cursor_.failing()));
 }
 
 void BatchDriver::maybe_finish_drain() {

@@ -24,16 +24,19 @@ class CursorSaver {
   CursorSaver(uv_loop_t* loop, std::string output, buffer::DiskQueue& queue, Logger& log,
               std::function<void()> settled);
 
-  // Asks for the cursor to reach `next_seq`. With `at_once` (the last save of a drain) the
-  // interval is not waited for.
+  // Asks for the cursor to reach `next_seq`. With `at_once` (the last saves of a drain) the
+  // interval is not waited for: by the next save to start, which may be this one or, when one
+  // is under way, the one after it.
   void save(uint64_t next_seq, bool at_once);
-  // A save waiting for its interval (not for a retry after a failure) goes now.
-  void hurry();
+  // The next save goes at once (not a retry after a failure, which waits for its pause).
+  void hurry() { save(wanted_, true); }
   void stop() { timer_.stop(); }
 
   bool saving() const { return saving_; }
   // Everything asked for is saved.
   bool saved() const { return wanted_ <= saved_; }
+  // The last save failed (its retry waits for a pause).
+  bool failing() const { return failures_ > 0; }
 
  private:
   static constexpr uint64_t kIntervalMs = 100;
@@ -48,7 +51,7 @@ class CursorSaver {
   std::function<void()> settled_;
   loop::Timer timer_;  // the interval, or the pause after a failure
   bool saving_ = false;
-  bool at_once_ = false;             // the save under way or due was asked for at once
+  bool at_once_ = false;             // the next save to start does not wait for the interval
   uint64_t wanted_ = 0;              // the highest cursor asked for
   uint64_t saved_ = 0;               // the last one saved
   std::optional<uint64_t> last_ms_;  // uv_now() when the last save started
