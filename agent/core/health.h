@@ -35,7 +35,7 @@ class Health {
     void set(std::string reason);
     // When the failing work is tried again (an output's next attempt), while set.
     void retry_at(std::chrono::system_clock::time_point when);
-    // Clears it; the last reason stays known (State::last_error) for status pages.
+    // Clears it; its last reason stays known (State::reason) for status pages.
     void clear();
 
    private:
