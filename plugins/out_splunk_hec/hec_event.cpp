@@ -57,7 +57,7 @@ class PathScanner {
     end_ = document.data() + document.size();
     open_.clear();
     for (size_t i = 0; i < wanted_.size(); ++i)
-      open_.push_back({static_cast<uint32_t>(i), 0});
+      open_.push_back({static_cast<uint32_t>(i), wanted_[i]});
     simdjson::ondemand::document doc;
     simdjson::ondemand::object root;
     if (parser_.iterate(document.data(), document.size(), readable).get(doc) ||
@@ -70,10 +70,10 @@ class PathScanner {
 
  private:
   enum class Step : uint8_t { kOn, kDone, kError };
-  // A wanted path still open at some depth: which one, and where its rest starts.
+  // A wanted path still open at some depth: which one, and the rest of it from there.
   struct Open {
     uint32_t index;
-    uint32_t offset;
+    std::string_view rest;
   };
 
   // The key of `field` unescaped, read in place when it holds no escape (keys are short: a
@@ -101,12 +101,12 @@ class PathScanner {
       for (size_t k = begin; k < end; ++k) {
         const Open open = open_[k];
         if (found_[open.index].kind != Found::Kind::kNone) continue;
-        const std::string_view rest = std::string_view(wanted_[open.index]).substr(open.offset);
+        const std::string_view rest = open.rest;
         if (rest.size() == key.size()) {
           if (match < 0 && rest == key) match = static_cast<int>(open.index);
         } else if (rest.size() > key.size() && rest[key.size()] == '.' &&
                    rest.compare(0, key.size(), key) == 0) {
-          open_.push_back({open.index, open.offset + static_cast<uint32_t>(key.size()) + 1});
+          open_.push_back({open.index, rest.substr(key.size() + 1)});
         }
       }
       simdjson::ondemand::value value = field.value();
@@ -310,8 +310,8 @@ void EventEncoder::append_event(std::string_view document, std::string& out) con
   append_event(document, 0, out, scratch);
 }
 
-void EventEncoder::append_event(std::string_view document, size_t readable_after,
-                                std::string& out, Scratch& scratch) const {
+void EventEncoder::append_event(std::string_view document, size_t readable_after, std::string& out,
+                                Scratch& scratch) const {
   // A scan that stopped early saw everything it wanted: the document came from the normalizer
   // through the checksummed buffer, and HEC refuses an invalid one by its number.
   bool valid;
@@ -380,8 +380,8 @@ void EventEncoder::append_body(const DocumentBatch& batch, std::span<const uint3
     if (!first) out += '\n';
     first = false;
     const std::string_view json = batch[i].json;
-    const size_t readable_after = static_cast<size_t>(all.data() + all.size() - json.data()) -
-                                  json.size();
+    const size_t readable_after =
+        static_cast<size_t>(all.data() + all.size() - json.data()) - json.size();
     append_event(json, readable_after, out, scratch);
   }
 }
