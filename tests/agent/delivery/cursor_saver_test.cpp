@@ -12,14 +12,23 @@
 using namespace auditrelay;
 using auditrelay::test::TempDir;
 
+namespace {
+
+// A queue with the one output "es", without fsyncs.
+std::unique_ptr<buffer::DiskQueue> open_queue(const TempDir& dir) {
+  buffer::QueueOptions q;
+  q.dir = dir / "buffer";
+  q.sync = buffer::SyncMode::kNone;
+  return buffer::DiskQueue::open(q, {"es"});
+}
+
+}  // namespace
+
 TEST_CASE("cursor saves wait for the interval unless 16,384 records are waiting") {
   TempDir dir;
   uv_loop_t loop{};
   uv_loop_init(&loop);
-  buffer::QueueOptions q;
-  q.dir = dir / "buffer";
-  q.sync = buffer::SyncMode::kNone;
-  auto queue = buffer::DiskQueue::open(q, {"es"});
+  auto queue = open_queue(dir);
   queue->append(buffer::test::make_batch(0, 40'000, 4));
   Logger log("test");
   auto saver = std::make_unique<delivery::CursorSaver>(&loop, "es", *queue, log, [] {});
@@ -62,10 +71,7 @@ TEST_CASE("a save asked for at once does not wait: neither for the interval nor 
   TempDir dir;
   uv_loop_t loop{};
   uv_loop_init(&loop);
-  buffer::QueueOptions q;
-  q.dir = dir / "buffer";
-  q.sync = buffer::SyncMode::kNone;
-  auto queue = buffer::DiskQueue::open(q, {"es"});
+  auto queue = open_queue(dir);
   queue->append(buffer::test::make_batch(0, 1'000, 4));
   Logger log("test");
   std::unique_ptr<delivery::CursorSaver> saver;
