@@ -609,7 +609,7 @@ es_check() {
 
 bench_tail_elasticsearch() {
   bench_tail_sink "tail -> buffer -> elasticsearch" tail-es es_output es_check \
-    fake_es "fake Elasticsearch" "$fake_es"
+    fake_es "fake Elasticsearch" "$fake_es" --expect-documents "$records"
 }
 
 hec_token=auditrelay-bench-token
@@ -733,7 +733,7 @@ bench_tail_fanout() {
   # events are chosen by the normalized document's event.type.
   expected_webhook=$("$agent" normalize --schema policy_gateway "$pg_file" |
     grep -c '"event":{[^}]*"type":\["denied"' || true)
-  start_fanout_fake es fanout_es "fake Elasticsearch" "$fake_es"
+  start_fanout_fake es fanout_es "fake Elasticsearch" "$fake_es" --expect-documents "$records"
   start_fanout_fake hec fanout_hec "fake Splunk HEC" "$fake_hec" --token "$hec_token"
   start_fanout_fake webhook fanout_webhook "fake webhook" node "$fake_webhook_js"
   for ((i = 0; i < repeat; i++)); do
@@ -826,7 +826,7 @@ bench_http_elasticsearch() {
   local run_sink_us=() run_disk=() run_p50=() run_p99=() run_max=() run_posts=() run_retries=()
   local run_agent_wall=()
   echo "bench: $title..." >&2
-  start_fake fake_es_http "fake Elasticsearch" "$fake_es"
+  start_fake fake_es_http "fake Elasticsearch" "$fake_es" --expect-documents "$records"
   for ((i = 0; i < repeat; i++)); do
     dir=$work/http-es
     rm -rf "$dir"
@@ -927,7 +927,8 @@ EOF
     wall=$(awk -v a="$start_epoch" -v b="$done_epoch" 'BEGIN { printf "%.6f", b - a }')
     echo "  POSTs: $posts, p50 $p50 ms, p99 $p99 ms, max $pmax ms, $retries retries;" \
       "first POST to all indexed: $wall s (the agent ran $m_wall s);" \
-      "the load generator used $(sed -n 's/.*cpu_s=\([0-9.]*\).*/\1/p' <<<"$load_line") s of CPU" >&2
+      "the load generator used $(sed -n 's/.* cpu_s=\([0-9.]*\).*/\1/p' <<<"$load_line") s of CPU while sending" \
+      "($(sed -n 's/.*load_cpu_s=\([0-9.]*\).*/\1/p' <<<"$load_line") s reading the file before)" >&2
     sink_cpu_report "$t0" "$t1"
     disk=""
     if [ -n "$m_oublock" ]; then

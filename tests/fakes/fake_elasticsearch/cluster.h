@@ -22,6 +22,7 @@ struct Options {  // the listening options are tests/fakes/fake_main.h's
   bool store_documents = false;
   bool strict_documents = false;
   bool builtin_components = true;
+  size_t expect_documents = 0;
 };
 
 struct FakeCluster {
@@ -31,6 +32,7 @@ struct FakeCluster {
         bulk(store, stats, faults, random, o.strict_documents),
         credentials(o.api_key, o.user, o.password, o.bearer) {
     random.seed(faults.seed);
+    store.expect_documents(o.expect_documents);
   }
 
   Options options;

@@ -66,9 +66,14 @@ bool IdSet::erase(std::string_view key) {
 }
 
 void IdSet::grow() {
-  // Doubles (or, when mostly tombstones, just rebuilds); hashes are kept, so no key is read.
+  // Doubles, or, when mostly tombstones, just rebuilds.
+  rehash(size_ * 10 >= slots_.size() * 3 ? slots_.size() * 2 : slots_.size());
+}
+
+void IdSet::rehash(size_t slots) {
+  // Hashes are kept, so no key is read.
   std::vector<Slot> old = std::move(slots_);
-  slots_.assign(size_ * 10 >= old.size() * 3 ? old.size() * 2 : old.size(), Slot{});
+  slots_.assign(slots, Slot{});
   size_t mask = slots_.size() - 1;
   for (const Slot& slot : old) {
     if (slot.hash < 2) continue;
@@ -78,6 +83,19 @@ void IdSet::grow() {
     slots_[i] = slot;
   }
   occupied_ = size_;
+}
+
+void IdSet::reserve(size_t keys, size_t key_bytes) {
+  size_t slots = kInitialSlots;
+  while (slots * 7 <= keys * 10)
+    slots *= 2;
+  if (slots > slots_.size()) rehash(slots);
+  size_t bytes = keys * (4 + key_bytes);
+  if (bytes > arena_.capacity()) {
+    size_t used = arena_.size();
+    arena_.resize(bytes);  // writes every byte: the pages are faulted in here
+    arena_.resize(used);
+  }
 }
 
 void IdSet::clear() {

@@ -22,6 +22,9 @@ int main(int argc, char** argv) {
                "fully parse every source line (default: check it looks like an object)");
   app.add_flag("--no-builtin-components", no_builtin_components,
                "start without the logs@settings and ecs@mappings component templates");
+  app.add_option("--expect-documents", options.expect_documents,
+                 "make room for this many document ids at start (benchmarks: then the sink's "
+                 "CPU per document does not include growing its tables)");
   CLI11_PARSE(app, argc, argv);
   options.builtin_components = !no_builtin_components;
 

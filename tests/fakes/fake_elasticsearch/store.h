@@ -51,6 +51,8 @@ class ClusterStore {
   bool put(const Target& target, std::string_view id, std::string_view source);
   bool erase(const Target& target, std::string_view id);
   size_t indexed() const { return ids_.size(); }
+  // Makes room for that many documents before they come (see IdSet::reserve).
+  void expect_documents(size_t count) { ids_.reserve(count, 64); }
   bool stores_documents() const { return store_documents_; }
   // Forgets every document and target; templates and policies stay.
   void reset();

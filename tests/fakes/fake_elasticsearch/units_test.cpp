@@ -100,6 +100,29 @@ TEST_CASE("IdSet: insert, duplicates, erase and insertion order across growth") 
   CHECK_FALSE(ids.contains(key(1)));
 }
 
+TEST_CASE("IdSet: reserve keeps the keys already in and holds those that follow") {
+  auto key = [](int i) { return std::string("t\0id", 4) + std::to_string(i); };
+  IdSet ids;
+  for (int i = 0; i < 1000; ++i)
+    ids.insert(key(i));
+  CHECK(ids.erase(key(10)));
+  ids.reserve(300000, 16);
+  CHECK(ids.size() == 999);
+  CHECK(ids.contains(key(999)));
+  CHECK_FALSE(ids.contains(key(10)));
+  CHECK_FALSE(ids.insert(key(0)));
+  bool all_new = true;
+  for (int i = 1000; i < 300000; ++i)
+    all_new = ids.insert(key(i)) && all_new;
+  CHECK(all_new);
+  CHECK(ids.size() == 299999);
+  std::vector<std::string> order;
+  ids.for_each([&](std::string_view k) {
+    if (order.size() < 3) order.emplace_back(k);
+  });
+  CHECK(order == std::vector<std::string>{key(0), key(1), key(2)});
+}
+
 TEST_CASE("action lines: parameters, and the errors of Elasticsearch's parser") {
   ActionLine action;
   REQUIRE(parse_action_line(R"({"create":{"_index":"logs-a-b","_id":"x1","pipeline":"p"}})", 1,
