@@ -662,13 +662,13 @@ hec_ack_check() {
 bench_tail_splunk_hec() {
   sink_service=$hec_service \
     bench_tail_sink "tail -> buffer -> splunk_hec" tail-hec hec_output hec_check \
-    fake_hec "fake Splunk HEC" "$fake_hec" --token "$hec_token"
+    fake_hec "fake Splunk HEC" "$fake_hec" --token "$hec_token" --expect-events "$records"
 }
 
 bench_tail_splunk_hec_ack() {
   sink_service=$hec_service \
     bench_tail_sink "tail -> buffer -> splunk_hec (ack)" tail-hec-ack hec_ack_output hec_ack_check \
-    fake_hec_ack "fake Splunk HEC" "$fake_hec" --token "$hec_token" --ack
+    fake_hec_ack "fake Splunk HEC" "$fake_hec" --token "$hec_token" --ack --expect-events "$records"
 }
 
 # (g2) tail-fanout: the same tail input and buffer, delivered to three outputs at once: the
@@ -734,7 +734,7 @@ bench_tail_fanout() {
   expected_webhook=$("$agent" normalize --schema policy_gateway "$pg_file" |
     grep -c '"event":{[^}]*"type":\["denied"' || true)
   start_fanout_fake es fanout_es "fake Elasticsearch" "$fake_es" --expect-documents "$records"
-  start_fanout_fake hec fanout_hec "fake Splunk HEC" "$fake_hec" --token "$hec_token"
+  start_fanout_fake hec fanout_hec "fake Splunk HEC" "$fake_hec" --token "$hec_token" --expect-events "$records"
   start_fanout_fake webhook fanout_webhook "fake webhook" node "$fake_webhook_js"
   for ((i = 0; i < repeat; i++)); do
     dir=$work/tail-fanout

@@ -88,6 +88,24 @@ TEST_CASE_FIXTURE(Fixture, "concatenated events are indexed and answered Success
   CHECK(hec.ids().empty());
 }
 
+TEST_CASE_FIXTURE(Fixture, "--expect-events: ids and stored events as without it, across resets") {
+  FakeSplunkHec hec(dir.path(), {"--expect-events", "3000"});
+  for (int round = 0; round < 2; ++round) {
+    std::string body;
+    for (int i = 0; i < 2500; ++i)
+      body += envelope("e" + std::to_string(i));
+    REQUIRE(send(hec, body).status == 200);
+    REQUIRE(send(hec, envelope("e7")).status == 200);
+    auto ids = hec.ids();
+    REQUIRE(ids.size() == 2500);
+    CHECK(ids.front() == "e0\t1");
+    CHECK(ids[7] == "e7\t2");
+    CHECK(hec.events().size() == 2501);
+    hec.reset();
+    CHECK(hec.ids().empty());
+  }
+}
+
 TEST_CASE_FIXTURE(Fixture, "token missing, malformed, wrong; --token") {
   FakeSplunkHec hec(dir.path(), {"--token", "secret"});
   auto missing = send(hec, envelope("a"), {});

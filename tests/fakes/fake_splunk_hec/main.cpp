@@ -14,6 +14,9 @@ int main(int argc, char** argv) {
   app.add_option("--token", options.token, "accept Authorization: Splunk <this>");
   app.add_option("--indexes", options.indexes, "allowed index values, comma-separated");
   app.add_flag("--ack", options.ack, "indexer acknowledgement: channels required, ackIds given");
+  app.add_option("--expect-events", options.expect_events,
+                 "make room for this many events at start (benchmarks: then the sink's CPU per "
+                 "event does not include growing its tables and faulting pages in)");
   CLI11_PARSE(app, argc, argv);
 
   hec::HecState state(options);
