@@ -30,20 +30,27 @@ struct Found {
 };
 
 // Finds the wanted paths (`@timestamp` first, then the configured fields) in one document with
-// simdjson's On-Demand API: it follows each member's key against the wanted paths still open
-// at that depth, descends only into objects on the way to a wanted path (the others are
-// skipped, not parsed), and stops once every wanted path was seen. A key holding dots matches
-// as many path segments ("flat.key"). The first occurrence of a path counts; nothing inside an
-// array is looked into. Keys are compared as written unless they hold an escape. Tokens point
-// into the document, valid while it is.
+// simdjson's On-Demand API, in two ways:
+// - a lookup through nested objects, keys compared as written (`find_field`, which skips the
+//   members it passes without unescaping their keys): the common case, since documents come
+//   from the normalizer with nested objects. Each object's wanted keys are looked up in the
+//   order the previous document had them, so that a search rarely starts over.
+// - when some path is not there that way (or the JSON is bad), a scan of every member that
+//   follows each key against the wanted paths still open at that depth, unescaping keys that
+//   hold an escape. It descends only into objects on the way to a wanted path and stops once
+//   every wanted path was seen. A key holding dots matches as many path segments ("flat.key").
+//   The first occurrence of a path counts.
+// Nothing inside an array is looked into. Tokens point into the document, valid while it is.
 class PathScanner {
  public:
   explicit PathScanner(const std::vector<std::string>& wanted)
-      : wanted_(wanted), found_(wanted.size()) {
+      : wanted_(wanted), found_(wanted.size()), nodes_(1) {
     size_t depth = 1;
     for (const std::string& w : wanted)
       depth = std::max<size_t>(depth, 1 + static_cast<size_t>(std::count(w.begin(), w.end(), '.')));
     open_.reserve(wanted.size() * (depth + 1));  // never reallocated during a scan
+    for (size_t i = 0; i < wanted.size(); ++i)
+      add_to_tree(wanted[i], static_cast<int>(i));
   }
 
   // Scans `document`, which must be followed by SIMDJSON_PADDING readable bytes (`readable`
@@ -64,12 +71,100 @@ class PathScanner {
         doc.get_object().get(root)) {
       return false;
     }
+    if (tree_usable_) {
+      Lookup lookup = find_nested(root, nodes_[0], document.data());
+      if (lookup == Lookup::kAll) return true;
+      for (Found& f : found_) {
+        f.kind = Found::Kind::kNone;
+        f.items.clear();
+      }
+      // A JSON error leaves the iterator unusable: iterate again to report it.
+      if (lookup == Lookup::kError) {
+        if (parser_.iterate(document.data(), document.size(), readable).get(doc)) return false;
+      } else {
+        doc.rewind();
+      }
+      if (doc.get_object().get(root)) return false;
+    }
     return members(root, 0, open_.size()) != Step::kError;
   }
   const std::vector<Found>& found() const { return found_; }
 
  private:
   enum class Step : uint8_t { kOn, kDone, kError };
+  enum class Lookup : uint8_t { kAll, kMissing, kError };
+  // The wanted paths as a tree of keys: a node's children are the keys looked up in its
+  // object, in the order the last document had them; `leaf` is the wanted path that ends here.
+  struct Node {
+    std::string_view key;
+    int leaf = -1;
+    std::vector<uint32_t> children;  // indexes in nodes_
+    size_t seen_at = 0;              // offset of its value in the last document
+  };
+
+  void add_to_tree(std::string_view path, int leaf) {
+    uint32_t at = 0;
+    for (size_t start = 0;;) {
+      size_t dot = path.find('.', start);
+      std::string_view key = path.substr(start, dot == std::string_view::npos ? dot : dot - start);
+      // find_field_unordered compares keys as written: a key it could not match is for the scan.
+      if (key.empty() || key.find_first_of("\\\"") != std::string_view::npos) tree_usable_ = false;
+      uint32_t next = 0;
+      for (uint32_t c : nodes_[at].children)
+        if (nodes_[c].key == key) next = c;
+      if (next == 0) {
+        next = static_cast<uint32_t>(nodes_.size());
+        nodes_.push_back(Node{.key = key});
+        nodes_[at].children.push_back(next);
+      }
+      at = next;
+      if (dot == std::string_view::npos) break;
+      start = dot + 1;
+    }
+    nodes_[at].leaf = leaf;
+  }
+
+  // find_field_unordered: simdjson 3.0.1's own asserts, in its second pass, that the first pass
+  // found the object well formed; a malformed one is then undefined behaviour. So: an ordered
+  // search from where the iteration is, then one from the object's start (both check errors).
+  static simdjson::error_code find_field(simdjson::ondemand::object& object, std::string_view key,
+                                         simdjson::ondemand::value& value) {
+    simdjson::error_code error = object.find_field(key).get(value);
+    if (error != simdjson::NO_SUCH_FIELD) return error;
+    bool not_empty = false;
+    if ((error = object.reset().get(not_empty))) return error;
+    return not_empty ? object.find_field(key).get(value) : simdjson::NO_SUCH_FIELD;
+  }
+
+  Lookup find_nested(simdjson::ondemand::object object, Node& node, const char* document) {
+    bool in_order = true;
+    size_t last = 0;
+    for (uint32_t c : node.children) {
+      Node& child = nodes_[c];
+      simdjson::ondemand::value value;
+      simdjson::error_code error = find_field(object, child.key, value);
+      if (error == simdjson::NO_SUCH_FIELD) return Lookup::kMissing;
+      if (error) return Lookup::kError;
+      child.seen_at = static_cast<size_t>(value.raw_json_token().data() - document);
+      in_order = in_order && child.seen_at > last;
+      last = child.seen_at;
+      if (child.leaf >= 0 && !take(value, found_[static_cast<size_t>(child.leaf)], child.leaf == 0))
+        return Lookup::kError;
+      if (child.children.empty()) continue;
+      simdjson::ondemand::json_type type;
+      simdjson::ondemand::object inner;
+      if (value.type().get(type)) return Lookup::kError;
+      if (type != simdjson::ondemand::json_type::object) return Lookup::kMissing;
+      if (value.get_object().get(inner)) return Lookup::kError;
+      if (Lookup inside = find_nested(inner, child, document); inside != Lookup::kAll)
+        return inside;
+    }
+    if (!in_order) {
+      std::sort(node.children.begin(), node.children.end(),
+                [&](uint32_t a, uint32_t b) { return nodes_[a].seen_at < nodes_[b].seen_at; });
+    }
+    return Lookup::kAll;
+  }
   // A wanted path still open at some depth: which one, and the rest of it from there.
   struct Open {
     uint32_t index;
@@ -174,6 +269,8 @@ class PathScanner {
 
   const std::vector<std::string>& wanted_;
   std::vector<Found> found_;
+  std::vector<Node> nodes_;  // [0]: the document's root object
+  bool tree_usable_ = true;
   std::vector<Open> open_;
   size_t remaining_ = 0;
   const char* end_ = nullptr;

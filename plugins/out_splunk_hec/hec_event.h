@@ -12,7 +12,9 @@
 //   dotted path ("policy.decision", not "decision", so two paths never collide). Strings as
 //   they are, numbers and booleans as their JSON text, arrays as arrays of such strings;
 //   objects and nulls are left out (HEC accepts only strings and arrays of strings). Left out
-//   entirely when no path is present.
+//   entirely when no path is present. A path is looked up through nested objects first
+//   ({"policy":{"decision":..}}); only when some path is not there that way are keys holding
+//   dots ("policy.decision") or escapes considered, and then the first occurrence counts.
 // - event: the document as is; one that is not valid JSON is sent as a JSON string instead so
 //   the rest of the batch is not refused with it.
 #pragma once

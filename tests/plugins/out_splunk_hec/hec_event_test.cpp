@@ -126,8 +126,8 @@ TEST_CASE("fields: a key written with escapes matches its unescaped path") {
   EventMetadata m = metadata();
   m.fields = {"ba.c", "d\"e"};
   EventEncoder encoder(m);
-  const std::string out =
-      encode_one(encoder, R"({"b\u0061":{"c":"found"},"d\"e":7,"@timestamp":"2025-01-16T18:22:11Z"})");
+  const std::string out = encode_one(
+      encoder, R"({"b\u0061":{"c":"found"},"d\"e":7,"@timestamp":"2025-01-16T18:22:11Z"})");
   rapidjson::Document parsed;
   parsed.Parse(out.c_str());
   REQUIRE_FALSE(parsed.HasParseError());
@@ -179,9 +179,9 @@ TEST_CASE("the body: documents scanned in place each give their own fields") {
   const std::string pad(80, 'x');
   DocumentBatch batch;
   for (const char* decision : {"allow", "deny", "warn"}) {
-    batch.add("id", "logs-a-default",
-              std::string(R"({"pad":")") + pad + R"(","policy":{"decision":")" + decision +
-                  R"("}})");
+    batch.add(
+        "id", "logs-a-default",
+        std::string(R"({"pad":")") + pad + R"(","policy":{"decision":")" + decision + R"("}})");
   }
   EventEncoder encoder(metadata());
   std::string body;
@@ -198,4 +198,44 @@ TEST_CASE("the body: documents scanned in place each give their own fields") {
     start = end + 1;
   }
   CHECK(decisions == std::vector<std::string>{"allow", "deny", "warn"});
+}
+
+TEST_CASE("the body: nested lookups follow each document's key order and fall back per document") {
+  DocumentBatch batch;
+  // In order; then the same keys in another order (the lookup order learnt from the first
+  // must not miss them); then the path only as a dotted key, and with an escaped key (both
+  // found by the full scan); then a malformed document; then nested again.
+  batch.add("1", "t", R"({"@timestamp":"2025-01-16T18:22:11Z","a":{"b":"1","c":"x"},"d":"1"})");
+  batch.add("2", "t", R"({"d":"2","a":{"c":"y","b":"2"},"@timestamp":"2025-01-16T18:22:12Z"})");
+  batch.add("3", "t", R"({"a.b":"3","d":"3"})");
+  batch.add("4", "t", R"({"\u0061":{"b":"4"},"d":"4"})");
+  batch.add("5", "t", R"({"a":{"b":"5",}})");
+  batch.add("6", "t", R"({"a":{"b":"6"},"d":"6","@timestamp":"2025-01-16T18:22:16Z"})");
+  EventMetadata m = metadata();
+  m.fields = {"a.b", "d"};
+  EventEncoder encoder(m);
+  std::string body;
+  encoder.append_body(batch, std::vector<uint32_t>{0, 1, 2, 3, 4, 5}, body);
+  std::vector<std::string> seen;
+  size_t start = 0;
+  while (start < body.size()) {
+    size_t end = body.find('\n', start);
+    if (end == std::string::npos) end = body.size();
+    rapidjson::Document parsed;
+    parsed.Parse(body.c_str() + start, end - start);
+    REQUIRE_FALSE(parsed.HasParseError());
+    std::string line;
+    if (parsed.HasMember("time")) {
+      line += std::to_string(static_cast<int64_t>(parsed["time"].GetDouble()) % 100) + " ";
+    }
+    if (parsed.HasMember("fields")) {
+      for (const auto& field : parsed["fields"].GetObject())
+        line += std::string(field.name.GetString()) + "=" + field.value.GetString() + " ";
+    }
+    if (parsed["event"].IsString()) line += "(sent as a string)";
+    seen.push_back(line);
+    start = end + 1;
+  }
+  CHECK(seen == std::vector<std::string>{"31 a.b=1 d=1 ", "32 a.b=2 d=2 ", "a.b=3 d=3 ",
+                                         "a.b=4 d=4 ", "(sent as a string)", "36 a.b=6 d=6 "});
 }
