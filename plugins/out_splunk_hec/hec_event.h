@@ -57,7 +57,7 @@ class EventEncoder {
 
   // ,"host":..,"source":..,"sourcetype":..[,"index":..],"event":  computed once.
   std::string metadata_json_;
-  std::vector<std::string> wanted_;  // "@timestamp", then the configured field paths
+  std::vector<std::string> wanted_;      // "@timestamp", then the configured field paths
   std::vector<std::string> field_keys_;  // "path": of each field path, [0] unused
 };
 

@@ -26,6 +26,20 @@ std::string encode_one(const EventEncoder& encoder, std::string_view document) {
   return out;
 }
 
+// Each event of a body (events separated by newlines), parsed.
+std::vector<rapidjson::Document> events_of(const std::string& body) {
+  std::vector<rapidjson::Document> events;
+  for (size_t start = 0; start < body.size();) {
+    size_t end = body.find('\n', start);
+    if (end == std::string::npos) end = body.size();
+    events.emplace_back();
+    events.back().Parse(body.c_str() + start, end - start);
+    REQUIRE_FALSE(events.back().HasParseError());
+    start = end + 1;
+  }
+  return events;
+}
+
 }  // namespace
 
 TEST_CASE("epoch seconds from @timestamp, with milliseconds") {
@@ -187,16 +201,8 @@ TEST_CASE("the body: documents scanned in place each give their own fields") {
   std::string body;
   encoder.append_body(batch, std::vector<uint32_t>{0, 1, 2}, body);
   std::vector<std::string> decisions;
-  size_t start = 0;
-  while (start < body.size()) {
-    size_t end = body.find('\n', start);
-    if (end == std::string::npos) end = body.size();
-    rapidjson::Document parsed;
-    parsed.Parse(body.c_str() + start, end - start);
-    REQUIRE_FALSE(parsed.HasParseError());
+  for (const rapidjson::Document& parsed : events_of(body))
     decisions.emplace_back(parsed["fields"]["policy.decision"].GetString());
-    start = end + 1;
-  }
   CHECK(decisions == std::vector<std::string>{"allow", "deny", "warn"});
 }
 
@@ -217,13 +223,7 @@ TEST_CASE("the body: nested lookups follow each document's key order and fall ba
   std::string body;
   encoder.append_body(batch, std::vector<uint32_t>{0, 1, 2, 3, 4, 5}, body);
   std::vector<std::string> seen;
-  size_t start = 0;
-  while (start < body.size()) {
-    size_t end = body.find('\n', start);
-    if (end == std::string::npos) end = body.size();
-    rapidjson::Document parsed;
-    parsed.Parse(body.c_str() + start, end - start);
-    REQUIRE_FALSE(parsed.HasParseError());
+  for (const rapidjson::Document& parsed : events_of(body)) {
     std::string line;
     if (parsed.HasMember("time")) {
       line += std::to_string(static_cast<int64_t>(parsed["time"].GetDouble()) % 100) + " ";
@@ -234,7 +234,6 @@ TEST_CASE("the body: nested lookups follow each document's key order and fall ba
     }
     if (parsed["event"].IsString()) line += "(sent as a string)";
     seen.push_back(line);
-    start = end + 1;
   }
   CHECK(seen == std::vector<std::string>{"31 a.b=1 d=1 ", "32 a.b=2 d=2 ", "a.b=3 d=3 ",
                                          "a.b=4 d=4 ", "(sent as a string)", "36 a.b=6 d=6 "});
