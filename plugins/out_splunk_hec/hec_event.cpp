@@ -107,7 +107,7 @@ class PathScanner {
     for (size_t start = 0;;) {
       size_t dot = path.find('.', start);
       std::string_view key = path.substr(start, dot == std::string_view::npos ? dot : dot - start);
-      // find_field_unordered compares keys as written: a key it could not match is for the scan.
+      // find_field compares keys as written: a key it could not match is left to the scan.
       if (key.empty() || key.find_first_of("\\\"") != std::string_view::npos) tree_usable_ = false;
       uint32_t next = 0;
       for (uint32_t c : nodes_[at].children)
