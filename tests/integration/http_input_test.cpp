@@ -112,6 +112,15 @@ std::string raw_post(const std::string& body) {
          "Content-Length: " +
          std::to_string(body.size()) + "\r\n\r\n" + body;
 }
+
+// POSTs one record on `raw` and returns its answer, which must be a 200.
+auditrelay::fakes::RawResponse post_one_record(RawClient& raw) {
+  raw.send(raw_post(ndjson(0, 1)));
+  auto answers = raw.read(1);
+  REQUIRE(answers.size() == 1);
+  CHECK(answers[0].status == 200);
+  return answers[0];
+}
 const std::vector<std::string> kJson{"Content-Type: application/json"};
 
 }  // namespace
@@ -371,12 +380,7 @@ TEST_CASE("http: idle_timeout closes a silent keep-alive connection after its an
   c.input_extra = "      idle_timeout: 500ms\n";
   Running a(c);
   RawClient raw(a.port);
-  const std::string body = ndjson(0, 1);
-  raw.send(raw_post(body));
-  auto answers = raw.read(1);
-  REQUIRE(answers.size() == 1);
-  CHECK(answers[0].status == 200);
-  CHECK(answers[0].header("Connection").empty());  // kept alive, until it idles
+  CHECK(post_one_record(raw).header("Connection").empty());  // kept alive, until it idles
   const auto answered = std::chrono::steady_clock::now();
   CHECK(raw.closed_by_peer(std::chrono::seconds(10)));
   CHECK(std::chrono::steady_clock::now() - answered >= std::chrono::milliseconds(400));
@@ -467,11 +471,7 @@ TEST_CASE("http: SIGTERM stops the agent while a client holds an idle keep-alive
   config.extra_service = "  http_server: {listen: 127.0.0.1:0}\n";
   Running a(config);
   RawClient raw(a.port);
-  const std::string body = ndjson(0, 1);
-  raw.send(raw_post(body));
-  auto answers = raw.read(1);
-  REQUIRE(answers.size() == 1);
-  CHECK(answers[0].status == 200);
+  post_one_record(raw);
   // The status page shows the input's address and the connection.
   const int monitoring = monitoring_port(a.dir / "agent0.stderr");
   REQUIRE(monitoring != 0);
