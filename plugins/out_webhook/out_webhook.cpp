@@ -103,8 +103,9 @@ class WebhookOutput : public delivery::BatchOutput {
     const DocumentView document = batch[items[0]];
     std::string body;
     if (!webhook::append_envelope(document.id, document.json, body)) {
-      // wants() said it had an event type: only a broken document gets here.
-      throw std::runtime_error("the document has no governance event type");
+      // wants() said it had an event type: only a document whose JSON is broken somewhere
+      // wants() did not read gets here (the driver dead-letters it with this reason).
+      throw std::runtime_error("the document is not a JSON object with a governance event type");
     }
     return body;
   }

@@ -1,7 +1,9 @@
 #include "plugins/out_webhook/signature.h"
 
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/params.h>
 
 #include <stdexcept>
 
@@ -53,11 +55,29 @@ std::optional<std::string> secret_key(std::string_view secret) {
   return key;
 }
 
+void Signer::MacContextFree::operator()(EVP_MAC_CTX* ctx) const {
+  EVP_MAC_CTX_free(ctx);
+}
+
 Signer::Signer(const std::vector<std::string>& secrets) {
+  std::unique_ptr<EVP_MAC, decltype(&EVP_MAC_free)> hmac(EVP_MAC_fetch(nullptr, "HMAC", nullptr),
+                                                         &EVP_MAC_free);
+  if (!hmac) throw std::runtime_error("OpenSSL has no HMAC");
+  char digest[] = "SHA256";
+  const OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+      OSSL_PARAM_construct_end(),
+  };
   for (const std::string& secret : secrets) {
     std::optional<std::string> key = secret_key(secret);
     if (!key) throw std::invalid_argument("a signing secret is not whsec_ followed by base64");
-    keys_.push_back(std::move(*key));
+    keyed_.emplace_back(EVP_MAC_CTX_new(hmac.get()));
+    if (!keyed_.back() ||
+        EVP_MAC_init(keyed_.back().get(), reinterpret_cast<const unsigned char*>(key->data()),
+                     key->size(), params) != 1) {
+      throw std::runtime_error("cannot set up HMAC-SHA256");  // only out of memory
+    }
+    OPENSSL_cleanse(key->data(), key->size());
   }
 }
 
@@ -69,12 +89,14 @@ std::string Signer::sign(std::string_view id, int64_t timestamp, std::string_vie
   content.append(id).append(1, '.').append(seconds).append(1, '.').append(body);
 
   std::string header;
-  for (const std::string& key : keys_) {
+  for (const auto& keyed : keyed_) {
     unsigned char mac[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-             reinterpret_cast<const unsigned char*>(content.data()), content.size(), mac,
-             &length) == nullptr) {
+    size_t length = 0;
+    const std::unique_ptr<EVP_MAC_CTX, MacContextFree> ctx(EVP_MAC_CTX_dup(keyed.get()));
+    if (!ctx ||
+        EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(content.data()),
+                       content.size()) != 1 ||
+        EVP_MAC_final(ctx.get(), mac, &length, sizeof mac) != 1) {
       throw std::runtime_error("HMAC-SHA256 failed");  // only out of memory
     }
     if (!header.empty()) header += ' ';

@@ -5,10 +5,13 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+struct evp_mac_ctx_st;  // OpenSSL's EVP_MAC_CTX
 
 namespace auditrelay::webhook {
 
@@ -27,11 +30,17 @@ class Signer {
   // not repeat the secret).
   explicit Signer(const std::vector<std::string>& secrets);
 
-  // The webhook-signature header value for `body` sent with `id` and `timestamp`.
+  // The webhook-signature header value for `body` sent with `id` and `timestamp`. Safe to
+  // call from several threads at once.
   std::string sign(std::string_view id, int64_t timestamp, std::string_view body) const;
 
  private:
-  std::vector<std::string> keys_;  // decoded
+  // One HMAC-SHA256 context per secret, keyed once: each signature works on a copy of it
+  // (fetching the algorithm and keying it anew cost more than hashing a small event).
+  struct MacContextFree {
+    void operator()(evp_mac_ctx_st* ctx) const;
+  };
+  std::vector<std::unique_ptr<evp_mac_ctx_st, MacContextFree>> keyed_;
 };
 
 }  // namespace auditrelay::webhook

@@ -19,8 +19,8 @@ constexpr std::array<std::string_view, kEventTypeCount> kNames{
 };
 
 // The root object of `json`, parsed by this thread's simdjson DOM parser (its SIMD code picked
-// at run time for the CPU); valid until the thread's next parse. Every document passes through
-// here (the output's wants()), on the BatchDriver's worker threads.
+// at run time for the CPU); valid until the thread's next parse. The envelope is built from it,
+// and event_type_of() comes here when the On-Demand lookup cannot decide.
 std::optional<Json> parse_object(std::string_view json) {
   thread_local simdjson::dom::parser parser;
   Json root;
@@ -40,19 +40,18 @@ struct StringOutput {
 };
 using Writer = rapidjson::Writer<StringOutput>;
 
-// The member at `path` ("a.b.c"), as nested objects or as a member whose name holds dots
-// ({"a.b": {"c": 1}}, as a passed-through document may have); empty if absent or JSON null.
+// The member at `path` ("a.b.c"): through nested objects first, then as a member whose name
+// holds dots ({"a.b": {"c": 1}}, as a passed-through document may have), the longest nesting
+// first; empty if absent or JSON null.
 std::optional<Json> find_path(const Json& value, std::string_view path) {
   simdjson::dom::object object;
   if (value.get_object().get(object)) return std::nullopt;
-  if (Json whole; !object.at_key(path).get(whole)) {
-    return whole.is_null() ? std::nullopt : std::optional<Json>(whole);
-  }
   for (size_t dot = path.find('.'); dot != std::string_view::npos; dot = path.find('.', dot + 1)) {
     Json head;
     if (object.at_key(path.substr(0, dot)).get(head)) continue;
     if (std::optional<Json> found = find_path(head, path.substr(dot + 1))) return found;
   }
+  if (Json whole; !object.at_key(path).get(whole) && !whole.is_null()) return whole;
   return std::nullopt;
 }
 
@@ -75,6 +74,53 @@ std::optional<EventType> event_type_in(const Json& root) {
     }
   }
   return event_type_from(values);
+}
+
+// The values of event.type read through the nested objects "event" then "type" with simdjson
+// On-Demand: the document is indexed but no tree is built, and the members before "event" and
+// after it are skipped (the output's wants() runs this on every document it reads). nullopt
+// when that path does not decide: it is not there, or is null, or the JSON is broken on the
+// way. On-Demand does not validate what it skips, so a document broken elsewhere may get a
+// type here that the envelope's DOM parse then refuses (the driver dead-letters it).
+std::optional<EventTypeValues> nested_event_type(std::string_view document) {
+  thread_local simdjson::ondemand::parser parser;
+  thread_local std::string padded;  // On-Demand reads SIMDJSON_PADDING bytes past the end
+  padded.assign(document);
+  padded.append(simdjson::SIMDJSON_PADDING, ' ');
+  simdjson::ondemand::document doc;
+  simdjson::ondemand::object root;
+  simdjson::ondemand::object event;
+  simdjson::ondemand::value type;
+  simdjson::ondemand::json_type kind;
+  if (parser.iterate(padded.data(), document.size(), padded.size()).get(doc) ||
+      doc.get_object().get(root) || root.find_field("event").get_object().get(event) ||
+      event.find_field("type").get(type) || type.type().get(kind)) {
+    return std::nullopt;
+  }
+  EventTypeValues values;
+  std::string_view text;
+  if (kind == simdjson::ondemand::json_type::string) {
+    if (type.get_string().get(text)) return std::nullopt;
+    note(text, values);
+    return values;
+  }
+  if (kind != simdjson::ondemand::json_type::array) {
+    // Neither a keyword nor an array of them: no type, unless null (then absent: let the DOM
+    // look for a dotted name).
+    if (kind == simdjson::ondemand::json_type::null) return std::nullopt;
+    return values;
+  }
+  simdjson::ondemand::array items;
+  if (type.get_array().get(items)) return std::nullopt;
+  for (auto item : items) {
+    simdjson::ondemand::value value;
+    simdjson::ondemand::json_type item_kind;
+    if (item.get(value) || value.type().get(item_kind)) return std::nullopt;
+    if (item_kind != simdjson::ondemand::json_type::string) continue;  // skipped unread
+    if (value.get_string().get(text)) return std::nullopt;
+    note(text, values);
+  }
+  return values;
 }
 
 // Copies `value` as JSON text.
@@ -130,6 +176,8 @@ std::optional<EventType> event_type_from(const EventTypeValues& v) {
 }
 
 std::optional<EventType> event_type_of(std::string_view document) {
+  if (std::optional<EventTypeValues> values = nested_event_type(document))
+    return event_type_from(*values);
   const std::optional<Json> root = parse_object(document);
   if (!root) return std::nullopt;
   return event_type_in(*root);
@@ -142,11 +190,13 @@ std::string event_id(std::string_view record_id) {
 }
 
 bool append_envelope(std::string_view record_id, std::string_view document, std::string& out) {
+  // The type as wants() saw it (the two lookups differ only for a document holding a name
+  // twice, once escaped: On-Demand compares names as written).
+  const std::optional<EventType> type = event_type_of(document);
+  if (!type) return false;
   const std::optional<Json> parsed = parse_object(document);
   if (!parsed) return false;
   const Json root = *parsed;
-  const std::optional<EventType> type = event_type_in(root);
-  if (!type) return false;
 
   out.reserve(out.size() + 256 + document.size() / 2);
   StringOutput stream{out};

@@ -9,6 +9,7 @@
 // before info with allowed (warned) before allowed alone. A document matching no row
 // (event.type ["info"] only, or none) has no event and is never sent.
 //
+// A path is found through nested objects first, then through member names holding dots.
 // `data` holds each field only when the document has it (a JSON null counts as absent), with
 // the document's value as is: requestId (http.request.id), model (gen_ai.request.model),
 // provider (gen_ai.system), policyId (policy.policy_id), policyName (policy.policy_name),
@@ -54,6 +55,12 @@ struct EventTypeValues {
 std::optional<EventType> event_type_from(const EventTypeValues& values);
 
 // The event type of a document (one JSON object); nullopt when it has none or is not JSON.
+// event.type is looked up through the nested objects first (simdjson On-Demand, no tree built:
+// every document the output reads comes here), then as dotted member names ({"event.type":..}).
+// A document whose event.type is found that way but whose JSON is broken elsewhere still gets
+// a type here; append_envelope() then refuses it. Names are compared as written on the nested
+// path (On-Demand) and unescaped on the dotted one: they differ only for a document holding a
+// name twice, once escaped ("ev\u0065nt" and "event"), where the first as written counts.
 std::optional<EventType> event_type_of(std::string_view document);
 
 // The id of the event of the record `record_id`: "evt_<record id>".

@@ -22,7 +22,7 @@ seconds=$2
 shift 2
 here=$(cd "$(dirname "$0")" && pwd)
 all_targets=(normalizer config http_request http_body es_bulk_response hec_response
-             hec_event buffer_recovery report es_answer)
+             hec_event webhook_event buffer_recovery report es_answer)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all_targets[@]}")
 jobs=${FUZZ_JOBS:-1}

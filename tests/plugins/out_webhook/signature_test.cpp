@@ -3,6 +3,9 @@
 #include <doctest/doctest.h>
 
 #include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
 
 using namespace auditrelay::webhook;
 
@@ -26,6 +29,26 @@ TEST_CASE("the signature covers the id, the timestamp and every byte of the body
   CHECK(signer.sign("msg_other", kSpecTimestamp, kSpecPayload) != kSpecSignature);
   CHECK(signer.sign(kSpecId, kSpecTimestamp + 1, kSpecPayload) != kSpecSignature);
   CHECK(signer.sign(kSpecId, kSpecTimestamp, R"({"test":2432232314})") != kSpecSignature);
+}
+
+TEST_CASE("the keyed context is reused: the same signature every time, also from several threads") {
+  const Signer signer({kSpecSecret});
+  // A signature between two of the vector's must leave nothing behind.
+  CHECK(signer.sign(kSpecId, kSpecTimestamp, kSpecPayload) == kSpecSignature);
+  CHECK(signer.sign("msg_other", 1, std::string(5000, 'x')) != kSpecSignature);
+  CHECK(signer.sign(kSpecId, kSpecTimestamp, kSpecPayload) == kSpecSignature);
+  std::vector<std::string> seen(4);
+  {
+    std::vector<std::jthread> threads;
+    for (std::string& result : seen) {
+      threads.emplace_back([&signer, &result] {
+        for (int i = 0; i < 200; ++i)
+          result = signer.sign(kSpecId, kSpecTimestamp, kSpecPayload);
+      });
+    }
+  }
+  for (const std::string& result : seen)
+    CHECK(result == kSpecSignature);
 }
 
 TEST_CASE("two secrets (a key rotation): one v1 entry each, space-separated, in order") {

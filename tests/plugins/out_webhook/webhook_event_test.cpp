@@ -71,6 +71,43 @@ TEST_CASE("event type from event.type (MAPPING.md §6), the most consequential f
   CHECK(event_type_of(R"({"event.type":["denied"]})") == EventType::kBlocked);
 }
 
+TEST_CASE("event.type through nested objects first, then dotted names; broken JSON") {
+  // Nested wins over a dotted name, whichever comes first.
+  CHECK(event_type_of(R"({"event.type":["allowed"],"event":{"type":["denied"]}})") ==
+        EventType::kBlocked);
+  CHECK(event_type_of(R"({"event":{"type":["denied"]},"event.type":["allowed"]})") ==
+        EventType::kBlocked);
+  // Not there nested (no type, null, event not an object): the dotted name counts.
+  CHECK(event_type_of(R"({"event":{"kind":"event"},"event.type":"denied"})") ==
+        EventType::kBlocked);
+  CHECK(event_type_of(R"({"event":{"type":null},"event.type":"denied"})") == EventType::kBlocked);
+  CHECK(event_type_of(R"({"event":7,"event.type":["change"]})") == EventType::kRewritten);
+  // Only event's own member "type", not one deeper; members around it are skipped.
+  CHECK(event_type_of(R"({"a":[1,{"b":2}],"event":{"x":{"type":"allowed"},"type":["denied"]},)"
+                      R"("z":"event"})") == EventType::kBlocked);
+  CHECK_FALSE(event_type_of(R"({"event":{"x":{"type":"denied"}}})"));
+  // Items that are not keywords are passed over; a number is no type at all.
+  CHECK(event_type_of(R"({"event":{"type":[1,{"a":["denied"]},null,"change"]}})") ==
+        EventType::kRewritten);
+  CHECK_FALSE(event_type_of(R"({"event":{"type":5}})"));
+  // Escapes: in a key (found by the full parse), in a value (unescaped).
+  CHECK(event_type_of(R"({"event":{"type":"denied"}})") == EventType::kBlocked);
+  CHECK(event_type_of(R"({"event":{"type":["denied"]}})") == EventType::kBlocked);
+  // Broken on the way to the type or in it: none. Broken only in what the lookup skips: the
+  // type is read, and the envelope (a full parse) refuses the document.
+  CHECK_FALSE(event_type_of(R"({"a" 1,"event":{"type":"denied"}})"));
+  CHECK_FALSE(event_type_of(R"({"event":{"type":["denied",]}})"));
+  CHECK_FALSE(event_type_of(R"({"event":{"type":"denied)"));
+  for (const std::string broken : {R"({"a":[1,,2],"event":{"type":"denied"}})",
+                                   R"({"event":{"type":["denied"]},"user":{"id":})"}) {
+    CAPTURE(broken);
+    CHECK(event_type_of(broken) == EventType::kBlocked);
+    std::string out;
+    CHECK_FALSE(append_envelope("r", broken, out));
+    CHECK(out.empty());
+  }
+}
+
 TEST_CASE("the event type of every sample record, both schemas") {
   const std::vector<std::optional<EventType>> gateway{
       EventType::kRewritten,  // rewrite
@@ -154,6 +191,10 @@ TEST_CASE("envelope: only the fields present; violation_reasons before triggered
   // Characters JSON must escape, in the id and in values.
   CHECK(envelope("a\"b", R"({"event":{"type":"denied"},"user":{"id":"x\ny"}})") ==
         R"({"id":"evt_a\"b","type":"governance.request.blocked","data":{"userId":"x\ny"}})");
+  // A nested field before a dotted name, as for event.type.
+  CHECK(envelope("r3", R"({"event":{"type":"denied"},"policy.decision":"x",)"
+                       R"("policy":{"decision":"block"}})") ==
+        R"({"id":"evt_r3","type":"governance.request.blocked","data":{"decision":"block"}})");
   std::string out = "kept";
   CHECK_FALSE(append_envelope("r", R"({"event":{"type":["info"]}})", out));
   CHECK_FALSE(append_envelope("r", "{broken", out));
