@@ -95,6 +95,10 @@ void CurlMulti::send(HttpRequest request, HttpClient::Callback done) {
   Transfer* t = owned.get();
   t->done = std::move(done);
   t->body = std::move(request.body);
+  if (!spare_handles_.empty()) {
+    t->easy = std::move(spare_handles_.back());
+    spare_handles_.pop_back();
+  }
   std::string error = prepare_transfer(*t, request, options_);
   if (error.empty()) {
     transfers_.emplace(t, std::move(owned));
@@ -185,6 +189,11 @@ void CurlMulti::process_completed() {
     if (it == transfers_.end()) fail_invariant("unknown transfer completed", result);
     complete_transfer(*it->second, result);
     curl_multi_remove_handle(multi_, easy);
+    // Reset now: the handle's options point into this transfer, which is about to go.
+    if (spare_handles_.size() < static_cast<size_t>(options_.max_connections_per_host)) {
+      curl_easy_reset(easy);
+      spare_handles_.push_back(std::move(it->second->easy));
+    }
     it->second->easy.reset();
     done.push_back(std::move(it->second));
     transfers_.erase(it);

@@ -75,6 +75,9 @@ class CurlMulti {
   std::unordered_map<Transfer*, std::unique_ptr<Transfer>> transfers_;
   std::vector<std::unique_ptr<Transfer>> failed_early_;
   size_t awaiting_callback_ = 0;  // completed, their callbacks not called yet
+  // Easy handles of finished transfers, reset, for the next ones: setting up a fresh handle
+  // costs more than a small request (a webhook's one event) takes to send.
+  std::vector<EasyHandle> spare_handles_;
   // Expires with this object: a callback may destroy the client that is calling it.
   std::shared_ptr<char> alive_ = std::make_shared<char>();
 };

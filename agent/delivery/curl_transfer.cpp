@@ -136,7 +136,7 @@ size_t on_header(char* data, size_t size, size_t count, void* transfer) noexcept
 
 std::string prepare_transfer(Transfer& t, const HttpRequest& request,
                              const HttpClientOptions& options) {
-  t.easy.reset(curl_easy_init());
+  if (!t.easy) t.easy.reset(curl_easy_init());
   if (!t.easy) return "out of memory";
   const TlsSettings& tls = options.tls;
   std::string url = request.url;

@@ -32,8 +32,9 @@ struct Transfer {
   char error[CURL_ERROR_SIZE] = {};
 };
 
-// Creates `t.easy` and sets it up for `request` (t.body already set) with the client's
-// `options`. Returns an error message, or "" when the transfer is ready to start.
+// Sets `t.easy` up for `request` (t.body already set) with the client's `options`: the handle
+// given (a finished transfer's, reset), else a new one. Returns an error message, or "" when
+// the transfer is ready to start.
 std::string prepare_transfer(Transfer& t, const HttpRequest& request,
                              const HttpClientOptions& options);
 
