@@ -132,6 +132,8 @@ size_t on_header(char* data, size_t size, size_t count, void* transfer) noexcept
   return size * count;
 }
 
+constexpr long kUploadBufferBytes = 1L << 20;  // curl allows 16 KiB to 2 MiB
+
 }  // namespace
 
 std::string prepare_transfer(Transfer& t, const HttpRequest& request,
@@ -204,6 +206,11 @@ std::string prepare_transfer(Transfer& t, const HttpRequest& request,
   if (t.connect_to) set(CURLOPT_CONNECT_TO, t.connect_to.get());
 
   if (body != nullptr) {
+    // curl sends a body above 64 KiB through its upload buffer, one buffer per send() and
+    // a return to the loop in between: at the default 64 KiB a 550 KB bulk request took 9
+    // send() calls and as many wake-ups. 1 MiB sends a default batch in one (curl allocates
+    // the buffer only for such bodies, and keeps it with the reused handle).
+    set(CURLOPT_UPLOAD_BUFFERSIZE, kUploadBufferBytes);
     set(CURLOPT_POSTFIELDSIZE_LARGE, body_size);
     set(CURLOPT_POSTFIELDS, body);
     if (method != "POST") set(CURLOPT_CUSTOMREQUEST, method.c_str());
