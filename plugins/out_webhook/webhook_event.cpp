@@ -41,7 +41,7 @@ struct StringOutput {
 using Writer = rapidjson::Writer<StringOutput>;
 
 // The member at `path` ("a.b.c"): through nested objects first, then as a member whose name
-// holds dots ({"a.b": {"c": 1}}, as a passed-through document may have), the longest nesting
+// holds dots ({"a.b": {"c": 1}}, as a passed-through document may have), the most nested
 // first; empty if absent or JSON null.
 std::optional<Json> find_path(const Json& value, std::string_view path) {
   simdjson::dom::object object;
