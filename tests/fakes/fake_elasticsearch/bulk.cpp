@@ -11,6 +11,9 @@
 namespace auditrelay::fakes::es {
 namespace {
 
+// How many items ahead of the one executing the id set's slot is prefetched.
+constexpr size_t kPrefetchAhead = 8;
+
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r'))
     s.remove_prefix(1);
@@ -182,6 +185,8 @@ FakeResponse BulkProcessor::process(std::string_view body, std::string_view url_
   if (!parse(body, url_target, filter, &error)) return error;
   bool errors = false;
   for (size_t i = 0; i < count_; ++i) {
+    if (i + kPrefetchAhead < count_ && !items_[i + kPrefetchAhead].id.empty())
+      store_.prefetch(*items_[i + kPrefetchAhead].target, items_[i + kPrefetchAhead].id);
     execute(items_[i]);
     errors = errors || items_[i].outcome >= Outcome::kConflict;
     stats_.count_item(status(items_[i].outcome));

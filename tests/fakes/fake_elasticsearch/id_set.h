@@ -18,6 +18,12 @@ class IdSet {
   // Returns false (and changes nothing) when the key is present.
   bool insert(std::string_view key);
   bool contains(std::string_view key) const { return find(key, hash(key)) != kNone; }
+  // Starts loading the key's first slot into the cache: a bulk request's items prefetched a few
+  // ahead of their insert overlap part of the table's cache misses (0.1 of the fake's ~1.1
+  // CPU-µs a document; transparent huge pages for the table did not help further).
+  void prefetch(std::string_view key) const {
+    __builtin_prefetch(&slots_[hash(key) & (slots_.size() - 1)]);
+  }
   bool erase(std::string_view key);
   size_t size() const { return size_; }
   void clear();

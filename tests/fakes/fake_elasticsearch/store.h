@@ -45,6 +45,8 @@ class ClusterStore {
   Target& target(std::string_view name);
 
   bool contains(const Target& target, std::string_view id);
+  // See IdSet::prefetch.
+  void prefetch(const Target& target, std::string_view id) { ids_.prefetch(key(target, id)); }
   // Adds the document unless its id exists (a "create"); returns whether it was added.
   bool create(const Target& target, std::string_view id, std::string_view source);
   // Adds or replaces the document; returns whether it was new.
