@@ -33,7 +33,7 @@ struct QueueOptions {
   std::filesystem::path dir;             // the queue's own directory (created)
   uint64_t segment_bytes = 64ull << 20;  // a new segment starts past this size
   uint64_t max_bytes = 2ull << 30;       // total size of the segments on disk
-  int compression_level = 1;             // zstd level
+  int compression_level = -3;            // zstd level (negative: its "fast" levels)
   SyncMode sync = SyncMode::kBatch;
   WhenFull when_full = WhenFull::kBlock;
 };

@@ -43,8 +43,9 @@ constexpr std::array kStorageSettings{
                 .doc = "Size at which the buffer starts a new segment file"},
     SettingSpec{.key = "compression_level",
                 .type = SettingType::kInt,
-                .default_value = "1",
-                .doc = "zstd level of buffer frames"},
+                .default_value = "-3",
+                .doc = "zstd level of buffer frames (negative levels are zstd's fast ones: -3 "
+                       "costs about a fifth less CPU than 1, for about a third more disk)"},
 };
 
 constexpr std::array kHttpServerSettings{

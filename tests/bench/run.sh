@@ -379,7 +379,7 @@ bench_buffer() {
   echo "bench: buffer..." >&2
   "$agent" normalize --schema policy_gateway "$pg_file" >"$docs" 2>"$work/buffer.err" ||
     die "auditrelay normalize for the buffer documents failed: $(head -n 5 "$work/buffer.err")"
-  "$bench" --input "$docs" --levels -1,1,3 --repeat "$repeat" --dir "$work" \
+  "$bench" --input "$docs" --levels -3,1,3 --repeat "$repeat" --dir "$work" \
     >"$work/buffer.out" 2>"$work/buffer.err" ||
     die "auditrelay_bench_buffer failed: $(tail -n 5 "$work/buffer.err")"
   # result|NAME|RECORDS|JSON_BYTES|WALL|USER|SYS|RSS_KIB, the median of the repeats already.
