@@ -1,5 +1,8 @@
 #include "agent/delivery/curl_multi_loop.h"
 
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <new>
 #include <string>
@@ -52,9 +55,23 @@ SocketPoll::SocketPoll(uv_loop_t* loop, curl_socket_t fd, CurlMulti* owner)
 }
 
 void SocketPoll::watch(int uv_events) {
+  parked_ = false;
+  if (uv_events == events_) return;
+  events_ = uv_events;
+  if (uv_events == 0) {
+    uv_poll_stop(raw());
+    return;
+  }
   int rc = uv_poll_start(raw(), uv_events, [](uv_poll_t* h, int status, int events) noexcept {
+    auto* p = self<SocketPoll>(h);
+    if (p == nullptr) return;
+    if (p->parked_) {
+      p->watch(0);
+      p->parked_ = true;
+      return;
+    }
     // Passes the descriptor by value: curl may remove (and so destroy) this poll meanwhile.
-    if (auto* p = self<SocketPoll>(h)) p->owner_->on_socket_ready(p->fd_, status, events);
+    p->owner_->on_socket_ready(p->fd_, status, events);
   });
   if (rc != 0) fail_invariant("uv_poll_start", rc);
 }
@@ -101,6 +118,11 @@ void CurlMulti::send(HttpRequest request, HttpClient::Callback done) {
   }
   std::string error = prepare_transfer(*t, request, options_);
   if (error.empty()) {
+    CURL* easy = t->easy.get();
+    curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, &CurlMulti::open_socket);
+    curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, this);
+    curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, &CurlMulti::close_socket);
+    curl_easy_setopt(easy, CURLOPT_CLOSESOCKETDATA, this);
     transfers_.emplace(t, std::move(owned));
     // The transfer starts when curl's timer (set to 0 here) fires on the loop, so `done` is
     // never called from inside send().
@@ -121,17 +143,25 @@ int CurlMulti::on_socket(CURL* /*easy*/, curl_socket_t fd, int what, void* self_
   auto* self = static_cast<CurlMulti*>(self_ptr);
   auto* poll = static_cast<SocketPoll*>(socketp);
   if (what == CURL_POLL_REMOVE) {
-    // curl may close the socket next, and its number be reused by the next one: stop
-    // watching it now. (curl forgets the assigned pointer by itself.)
-    self->polls_.erase(fd);
+    // (curl forgets the assigned pointer by itself.)
+    auto it = self->polls_.find(fd);
+    if (it == self->polls_.end()) return 0;
+    if (self->connections_.count(fd) != 0) {
+      it->second->park();  // close_socket closes the poll before the socket
+    } else {
+      // curl may close this socket itself next, and its number be reused by the next one:
+      // stop watching it now.
+      self->polls_.erase(it);
+    }
     return 0;
   }
   if (poll == nullptr) {
-    // A new socket. An entry under its number would be a stale one: close that first.
-    self->polls_.erase(fd);
-    auto fresh = std::make_unique<SocketPoll>(self->loop_, fd, self);
-    poll = fresh.get();
-    self->polls_.emplace(fd, std::move(fresh));
+    // A socket curl did not watch until now, or a pooled connection's (parked).
+    auto it = self->polls_.find(fd);
+    if (it == self->polls_.end()) {
+      it = self->polls_.emplace(fd, std::make_unique<SocketPoll>(self->loop_, fd, self)).first;
+    }
+    poll = it->second.get();
     curl_multi_assign(self->multi_, fd, poll);
   }
   poll->watch(((what & CURL_POLL_IN) != 0 ? UV_READABLE : 0) |
@@ -149,6 +179,30 @@ int CurlMulti::on_timer_change(CURLM* /*multi*/, long timeout_ms, void* self_ptr
     self->timer_.start(static_cast<uint64_t>(timeout_ms));
   }
   return 0;
+}
+
+curl_socket_t CurlMulti::open_socket(void* self_ptr, curlsocktype /*purpose*/,
+                                     curl_sockaddr* address) noexcept {
+  auto* self = static_cast<CurlMulti*>(self_ptr);
+  // What curl does without this callback, plus close-on-exec.
+  curl_socket_t fd = ::socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+  if (fd == CURL_SOCKET_BAD) return fd;
+  try {
+    self->connections_.insert(fd);
+  } catch (const std::bad_alloc&) {
+    ::close(fd);
+    return CURL_SOCKET_BAD;
+  }
+  return fd;
+}
+
+int CurlMulti::close_socket(void* self_ptr, curl_socket_t fd) noexcept {
+  auto* self = static_cast<CurlMulti*>(self_ptr);
+  // The poll first: libuv must not watch a closed descriptor, whose number the next socket
+  // (of any handle on the loop) may get.
+  self->polls_.erase(fd);
+  self->connections_.erase(fd);
+  return ::close(fd);
 }
 
 void CurlMulti::on_socket_ready(curl_socket_t fd, int status, int events) {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "agent/delivery/curl_transfer.h"
@@ -36,11 +37,20 @@ class MultiTimer : public loop::Handle<uv_timer_t> {
 class SocketPoll : public loop::Handle<uv_poll_t> {
  public:
   SocketPoll(uv_loop_t* loop, curl_socket_t fd, CurlMulti* owner);
+  // UV_READABLE | UV_WRITABLE, or 0 to stop. No system call when they are watched already
+  // (uv_poll_start always takes the descriptor out of epoll and puts it back).
   void watch(int uv_events);
+  // curl no longer watches the socket (its connection waits in curl's pool for the next
+  // request) but has not closed it: the poll stays as it is, so that the next request on the
+  // connection costs no epoll_ctl. An event meanwhile (the peer closed it) only stops the poll:
+  // curl finds the connection dead when it next looks at it, and closes it.
+  void park() { parked_ = true; }
 
  private:
   curl_socket_t fd_;
   CurlMulti* owner_;
+  int events_ = 0;  // watched now
+  bool parked_ = false;
 };
 
 // libcurl's multi handle driven by a libuv loop (the multi_socket API): curl says which
@@ -60,6 +70,9 @@ class CurlMulti {
  private:
   static int on_socket(CURL* easy, curl_socket_t fd, int what, void* self, void* socketp) noexcept;
   static int on_timer_change(CURLM* multi, long timeout_ms, void* self) noexcept;
+  static curl_socket_t open_socket(void* self, curlsocktype purpose,
+                                   curl_sockaddr* address) noexcept;
+  static int close_socket(void* self, curl_socket_t fd) noexcept;
 
   void on_timeout();
   void on_failed_early();
@@ -72,6 +85,11 @@ class CurlMulti {
   MultiTimer timer_;
   MultiTimer failed_timer_;  // completes the requests that failed inside send(), via the loop
   std::unordered_map<curl_socket_t, std::unique_ptr<SocketPoll>> polls_;
+  // The connections' sockets: opened by open_socket and closed by close_socket, which closes
+  // their poll first, so only these may keep a poll while curl does not watch them (park()).
+  // Other sockets (the threaded resolver's) curl closes itself: their poll goes when curl
+  // stops watching them.
+  std::unordered_set<curl_socket_t> connections_;
   std::unordered_map<Transfer*, std::unique_ptr<Transfer>> transfers_;
   std::vector<std::unique_ptr<Transfer>> failed_early_;
   size_t awaiting_callback_ = 0;  // completed, their callbacks not called yet

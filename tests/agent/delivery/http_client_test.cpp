@@ -150,6 +150,56 @@ TEST_CASE("20 sequential requests reuse one kept-alive connection") {
   CHECK(seen.at(19).connection_id == seen.at(0).connection_id);
 }
 
+TEST_CASE("a kept-alive connection the server closes is replaced, idle in the pool or not") {
+  // The server on the client's loop, so that its open connections can be counted here.
+  TestLoop loop;
+  http::Server::Limits limits = fakes::kNoLimits;
+  bool close_after_answer = false;
+  SUBCASE("closed while it waits in the pool (idle timeout)") {
+    limits.idle_timeout_ms = 1;
+  }
+  SUBCASE("closed after its answer (Connection: close)") {
+    close_after_answer = true;
+  }
+  http::Server server(
+      loop.get(),
+      [&](const http::Request&, const http::Server::Respond& respond) {
+        http::Response answer;
+        answer.body = "ok";
+        answer.close = close_after_answer;
+        respond(std::move(answer));
+      },
+      limits);
+  const std::string to = "http://127.0.0.1:" + std::to_string(server.listen("127.0.0.1", 0));
+  HttpClient client(loop.get(), {});
+  for (int i = 0; i < 3; ++i) {
+    REQUIRE(fetch(loop, client, request("POST", to, "record")).status == 200);
+    // The client's side sees the server close the connection before the next request.
+    REQUIRE(loop.run_until([&] { return server.connections_open() == 0; }));
+  }
+  CHECK(server.connections_accepted() == 3);
+}
+
+TEST_CASE("clients on one loop: the number of a socket one closed is the other's next") {
+  // curl closes a connection's socket after "Connection: close", and with its client; the
+  // next socket opened, the other client's, usually gets the same number, and that client
+  // must be able to watch it.
+  TestLoop loop;
+  Seen seen;
+  auto server = serve(seen, [](const http::Request& r) {
+    FakeResponse answer = ok();
+    answer.close = r.path() == "/close";
+    return answer;
+  });
+  HttpClient first(loop.get(), {});
+  for (int round = 0; round < 3; ++round) {
+    REQUIRE(fetch(loop, first, request("POST", url(*server, "/close"), "x")).status == 200);
+    HttpClient second(loop.get(), {});
+    REQUIRE(fetch(loop, second, request("POST", url(*server, "/"), "x")).status == 200);
+  }
+  CHECK(server->connections_accepted() == 6);
+}
+
 TEST_CASE("50 concurrent requests all complete, over at most max_connections_per_host") {
   TestLoop loop;
   Seen seen;
