@@ -2,6 +2,7 @@
 // when_full: drop_oldest the oldest segment when the queue is full.
 #include <algorithm>
 #include <system_error>
+#include <utility>
 
 #include "agent/buffer/cursor_store.h"
 #include "agent/buffer/segmented_queue.h"
@@ -36,10 +37,15 @@ std::string SegmentedQueue::commit(const std::string& output, uint64_t next_seq)
   // the file says so: at the next start a cursor below the oldest record is moved up to it
   // (load_cursors), so at worst records the file did not count yet are sent again, as after
   // any crash.
-  std::lock_guard lock(mu_);
-  uint64_t& cursor = cursors_[output];
-  cursor = std::max(cursor, next_seq);
-  delete_passed_locked(false);
+  std::vector<Removed> removed;
+  {
+    std::lock_guard lock(mu_);
+    uint64_t& cursor = cursors_[output];
+    cursor = std::max(cursor, next_seq);
+    delete_passed_locked(false);
+    removed = std::exchange(removed_, {});
+  }
+  delete_removed(std::move(removed));
   return error;
 }
 
@@ -65,16 +71,25 @@ void SegmentedQueue::delete_passed_locked(bool including_open) {
 
 void SegmentedQueue::remove_front_locked() {
   Segment& front = segments_.front();
-  if (segments_.size() == 1) append_fd_.reset();
-  std::error_code ec;
-  std::filesystem::remove(front.path, ec);
-  if (ec) {
-    // Harmless if it comes back: its records are behind every cursor.
-    log_.warn("cannot remove a delivered segment",
-              {{"segment", front.path.string()}, {"error", ec.message()}});
-  }
+  Removed removed{front.path, std::move(front.read_fd), {}};
+  if (segments_.size() == 1) removed.append_fd = std::move(append_fd_);
+  removed_.push_back(std::move(removed));
   bytes_on_disk_ -= front.bytes;
   segments_.pop_front();
+}
+
+void SegmentedQueue::delete_removed(std::vector<Removed> removed) {
+  for (Removed& r : removed) {
+    std::error_code ec;
+    std::filesystem::remove(r.path, ec);
+    if (ec) {
+      // Harmless if it comes back: its records are behind every cursor (and a crash before
+      // this line leaves the file likewise).
+      log_.warn("cannot remove a delivered segment",
+                {{"segment", r.path.string()}, {"error", ec.message()}});
+    }
+    // r's descriptors close here, the last of the deleted file's: its blocks are freed now.
+  }
 }
 
 bool SegmentedQueue::make_room_locked() {

@@ -7,6 +7,8 @@
 #include <chrono>
 #include <stdexcept>
 #include <system_error>
+#include <utility>
+#include <vector>
 
 #include "agent/buffer/cursor_store.h"
 #include "agent/core/durable_io.h"
@@ -120,8 +122,21 @@ SegmentedQueue::SegmentedQueue(QueueOptions options, RecoveredSegments recovered
   }
 }
 
+SegmentedQueue::~SegmentedQueue() {
+  delete_removed(std::move(removed_));
+}
+
 AppendResult SegmentedQueue::append(const DocumentBatch& documents, uint64_t* first_seq) {
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
+  // Should it throw, what make_room_locked removed is deleted by the next call.
+  AppendResult result = append_locked(documents, first_seq);
+  std::vector<Removed> removed = std::exchange(removed_, {});
+  lock.unlock();
+  delete_removed(std::move(removed));
+  return result;
+}
+
+AppendResult SegmentedQueue::append_locked(const DocumentBatch& documents, uint64_t* first_seq) {
   if (documents.empty()) {
     if (first_seq != nullptr) *first_seq = next_seq_;
     return AppendResult::kAppended;
