@@ -104,7 +104,7 @@ SegmentedQueue::SegmentedQueue(QueueOptions options, RecoveredSegments recovered
                                std::map<std::string, uint64_t> cursors, uint64_t next_seq,
                                uint64_t corrupt_files)
     : options_(std::move(options)),
-      codec_(options_.compression_level),
+      encoder_(options_.compression_level),
       segments_(std::move(recovered.segments)),
       next_seq_(next_seq),
       corrupt_files_(corrupt_files),
@@ -127,31 +127,44 @@ SegmentedQueue::~SegmentedQueue() {
 }
 
 AppendResult SegmentedQueue::append(const DocumentBatch& documents, uint64_t* first_seq) {
+  std::unique_lock encode_lock(encode_mu_);
+  encode_frames(documents);
   std::unique_lock lock(mu_);
   // Should it throw, what make_room_locked removed is deleted by the next call.
-  AppendResult result = append_locked(documents, first_seq);
+  AppendResult result = append_locked(first_seq);
   std::vector<Removed> removed = std::exchange(removed_, {});
   lock.unlock();
+  encode_lock.unlock();
   delete_removed(std::move(removed));
   return result;
 }
 
-AppendResult SegmentedQueue::append_locked(const DocumentBatch& documents, uint64_t* first_seq) {
-  if (documents.empty()) {
+void SegmentedQueue::encode_frames(const DocumentBatch& documents) {
+  frame_.clear();
+  encoded_.clear();
+  for (auto [begin, end] : split_batch(documents)) {
+    const size_t at = frame_.size();
+    // Sequence numbers and the time are given under mu_, where the header is written again.
+    encoded_.push_back({at, encoder_.encode(documents, begin, end, 0, 0, frame_)});
+  }
+}
+
+AppendResult SegmentedQueue::append_locked(uint64_t* first_seq) {
+  if (encoded_.empty()) {
     if (first_seq != nullptr) *first_seq = next_seq_;
     return AppendResult::kAppended;
   }
   if (!make_room_locked()) return AppendResult::kFull;
   // All frames of the batch go out in one write, so that a failure takes all of them back.
   uint64_t time_ms = now_unix_ms();
-  frame_.clear();
   std::vector<FrameRef> refs;
   uint64_t seq = next_seq_;
-  for (auto [begin, end] : split_batch(documents)) {
-    uint64_t at = frame_.size();
-    FrameHeader h = codec_.encode(documents, begin, end, seq, time_ms, frame_);
-    refs.push_back({seq, h.record_count, at, h.frame_bytes(), time_ms});
-    seq = h.end_seq();
+  for (auto& [at, header] : encoded_) {
+    header.first_seq = seq;
+    header.append_time_ms = time_ms;
+    write_frame_header(header, frame_, at);
+    refs.push_back({seq, header.record_count, at, header.frame_bytes(), time_ms});
+    seq = header.end_seq();
   }
   bool created = false;
   if (!append_fd_.valid() || segments_.back().bytes >= options_.segment_bytes) {
@@ -181,7 +194,7 @@ AppendResult SegmentedQueue::append_locked(const DocumentBatch& documents, uint6
   bytes_on_disk_ += frame_.size();
   if (first_seq != nullptr) *first_seq = next_seq_;
   next_seq_ = seq;
-  unsynced_data_ = true;
+  ++appends_;
   if (options_.sync == SyncMode::kAlways) {
     if (std::string err = sync_locked(); !err.empty()) throw std::runtime_error("buffer: " + err);
   }
@@ -189,13 +202,13 @@ AppendResult SegmentedQueue::append_locked(const DocumentBatch& documents, uint6
 }
 
 void SegmentedQueue::open_segment_locked(uint64_t first_seq) {
-  if (append_fd_.valid() && unsynced_data_ && options_.sync != SyncMode::kNone) {
+  if (append_fd_.valid() && synced_appends_ < appends_ && options_.sync != SyncMode::kNone) {
     // sync() only syncs the segment open for appends: the one left behind must be durable
     // before that changes.
     if (::fdatasync(append_fd_.get()) != 0) {
       throw std::runtime_error("buffer: " + errno_message("fdatasync", segments_.back().path));
     }
-    unsynced_data_ = false;
+    synced_appends_ = appends_;
   }
   append_fd_.reset();
   Segment segment;
@@ -209,17 +222,48 @@ void SegmentedQueue::open_segment_locked(uint64_t first_seq) {
 }
 
 std::string SegmentedQueue::sync() {
-  std::lock_guard lock(mu_);
-  return sync_locked();
+  std::unique_lock lock(mu_);
+  const uint64_t wanted = appends_;  // every append that returned before this call
+  while (true) {
+    if (sync_running_) {  // it may cover `wanted`: look again once it is done
+      sync_done_.wait(lock);
+      continue;
+    }
+    if (synced_appends_ >= wanted && !unsynced_dir_) return {};
+    // fdatasync without mu_: appends and reads go on meanwhile. A duplicate of the descriptor,
+    // since a rollover may close the segment's own while it runs.
+    const uint64_t target = appends_;
+    const bool dir = std::exchange(unsynced_dir_, false);
+    UniqueFd fd;
+    std::string err;
+    if (synced_appends_ < target && append_fd_.valid()) {
+      fd.reset(::dup(append_fd_.get()));
+      if (!fd.valid()) err = errno_message("dup", segments_.back().path);
+    }
+    const std::filesystem::path path = fd.valid() ? segments_.back().path : std::filesystem::path();
+    sync_running_ = true;
+    lock.unlock();
+    if (fd.valid() && ::fdatasync(fd.get()) != 0) err = errno_message("fdatasync", path);
+    if (err.empty() && dir) err = sync_directory(segments_dir(options_.dir));
+    fd.reset();
+    lock.lock();
+    sync_running_ = false;
+    sync_done_.notify_all();
+    if (!err.empty()) {
+      unsynced_dir_ = unsynced_dir_ || dir;
+      return err;
+    }
+    synced_appends_ = std::max(synced_appends_, target);
+  }
 }
 
 std::string SegmentedQueue::sync_locked() {
-  if (unsynced_data_ && append_fd_.valid()) {
+  if (synced_appends_ < appends_ && append_fd_.valid()) {
     if (::fdatasync(append_fd_.get()) != 0) {
       return errno_message("fdatasync", segments_.back().path);
     }
-    unsynced_data_ = false;
   }
+  synced_appends_ = appends_;
   if (unsynced_dir_) {
     if (std::string err = sync_directory(segments_dir(options_.dir)); !err.empty()) return err;
     unsynced_dir_ = false;
@@ -227,61 +271,100 @@ std::string SegmentedQueue::sync_locked() {
   return {};
 }
 
+SegmentedQueue::ReaderLease::ReaderLease(SegmentedQueue& queue) : queue_(queue) {
+  std::lock_guard lock(queue_.readers_mu_);
+  if (queue_.idle_readers_.empty()) {
+    reader_ = std::make_unique<FrameReader>();
+  } else {
+    reader_ = std::move(queue_.idle_readers_.back());
+    queue_.idle_readers_.pop_back();
+  }
+}
+
+SegmentedQueue::ReaderLease::~ReaderLease() {
+  std::lock_guard lock(queue_.readers_mu_);
+  queue_.idle_readers_.push_back(std::move(reader_));
+}
+
 std::optional<ReadFrame> SegmentedQueue::read(uint64_t from_seq) {
-  std::lock_guard lock(mu_);
+  ReaderLease reader(*this);
+  std::string& bytes = reader->bytes;
   while (true) {
-    auto seg_it = std::partition_point(segments_.begin(), segments_.end(),
-                                       [&](const Segment& s) { return s.end_seq() <= from_seq; });
-    while (seg_it != segments_.end() && seg_it->frames.empty())
-      ++seg_it;
-    if (seg_it == segments_.end()) return std::nullopt;
-    Segment& segment = *seg_it;
-    auto frame_it =
-        std::partition_point(segment.frames.begin(), segment.frames.end(),
-                             [&](const FrameRef& f) { return f.end_seq() <= from_seq; });
-    const FrameRef ref = *frame_it;
-    if (!segment.read_fd.valid()) {
-      segment.read_fd.reset(::open(segment.path.c_str(), O_RDONLY | O_CLOEXEC));
+    FrameRef ref;
+    {
+      std::lock_guard lock(mu_);
+      auto seg_it = std::partition_point(segments_.begin(), segments_.end(),
+                                         [&](const Segment& s) { return s.end_seq() <= from_seq; });
+      while (seg_it != segments_.end() && seg_it->frames.empty())
+        ++seg_it;
+      if (seg_it == segments_.end()) return std::nullopt;
+      Segment& segment = *seg_it;
+      auto frame_it =
+          std::partition_point(segment.frames.begin(), segment.frames.end(),
+                               [&](const FrameRef& f) { return f.end_seq() <= from_seq; });
+      ref = *frame_it;
       if (!segment.read_fd.valid()) {
-        throw std::runtime_error("buffer: " + errno_message("open", segment.path));
+        segment.read_fd.reset(::open(segment.path.c_str(), O_RDONLY | O_CLOEXEC));
+        if (!segment.read_fd.valid()) {
+          throw std::runtime_error("buffer: " + errno_message("open", segment.path));
+        }
+      }
+      std::string err = read_at(segment.read_fd.get(), ref.offset, ref.length, bytes);
+      if (!err.empty() && bytes.size() == ref.length) {
+        throw std::runtime_error("buffer: " + segment.path.string() + ": " + err);  // I/O error
+      }
+      // The bytes were verified at open or written by us: a failure now means the disk changed
+      // them. Same treatment as at open: set the frame aside, go on with the next.
+      if (!err.empty()) {
+        set_aside_locked(static_cast<size_t>(seg_it - segments_.begin()),
+                         static_cast<size_t>(frame_it - segment.frames.begin()), "frame cut short",
+                         bytes);
+        continue;
       }
     }
-    size_t seg_index = static_cast<size_t>(seg_it - segments_.begin());
-    size_t frame_index = static_cast<size_t>(frame_it - segment.frames.begin());
-    std::string err = read_at(segment.read_fd.get(), ref.offset, ref.length, read_buf_);
-    if (!err.empty() && read_buf_.size() == ref.length) {
-      throw std::runtime_error("buffer: " + segment.path.string() + ": " + err);  // I/O error
-    }
-    // The bytes were verified at open or written by us: a failure now means the disk changed
-    // them. Same treatment as at open: set the frame aside, go on with the next.
+    // Checked and decompressed without mu_.
     FrameHeader h;
     ReadFrame out;
     uint64_t skip = std::max(from_seq, ref.first_seq) - ref.first_seq;
-    if (!err.empty()) {
-      err = "frame cut short";
-    } else if (parse_frame_header(read_buf_, h) != HeaderParse::kOk) {
+    std::string err;
+    if (parse_frame_header(bytes, h) != HeaderParse::kOk) {
       err = "bad frame header";
     } else if (h.first_seq != ref.first_seq || h.record_count != ref.records ||
                h.frame_bytes() != ref.length) {
       err = "frame header differs from the index";
     } else {
-      err = codec_.decode(h, std::string_view(read_buf_).substr(h.header_len), skip, out.documents);
+      err = reader->codec.decode(h, std::string_view(bytes).substr(h.header_len), skip,
+                                 out.documents);
     }
-    if (!err.empty()) {
-      set_aside_locked(seg_index, frame_index, err);
-      continue;
+    if (err.empty()) {
+      out.first_seq = ref.first_seq + skip;
+      out.next_seq = ref.end_seq();
+      return out;
     }
-    out.first_seq = ref.first_seq + skip;
-    out.next_seq = ref.end_seq();
-    return out;
+    std::lock_guard lock(mu_);
+    set_aside_if_indexed_locked(ref, err, bytes);
   }
 }
 
+void SegmentedQueue::set_aside_if_indexed_locked(const FrameRef& ref, const std::string& reason,
+                                                 std::string_view bytes) {
+  auto seg_it = std::partition_point(segments_.begin(), segments_.end(), [&](const Segment& s) {
+    return s.end_seq() <= ref.first_seq;
+  });
+  if (seg_it == segments_.end()) return;
+  auto frame_it = std::find_if(
+      seg_it->frames.begin(), seg_it->frames.end(),
+      [&](const FrameRef& f) { return f.first_seq == ref.first_seq && f.offset == ref.offset; });
+  if (frame_it == seg_it->frames.end()) return;  // deleted meanwhile: every cursor passed it
+  set_aside_locked(static_cast<size_t>(seg_it - segments_.begin()),
+                   static_cast<size_t>(frame_it - seg_it->frames.begin()), reason, bytes);
+}
+
 void SegmentedQueue::set_aside_locked(size_t seg_index, size_t frame_index,
-                                      const std::string& reason) {
+                                      const std::string& reason, std::string_view bytes) {
   Segment& segment = segments_[seg_index];
   const FrameRef ref = segment.frames[frame_index];
-  std::string err = set_aside_corrupt(options_.dir, segment, ref.offset, read_buf_);
+  std::string err = set_aside_corrupt(options_.dir, segment, ref.offset, bytes);
   if (err.empty()) ++corrupt_files_;
   log_.warn("corrupt frame found at read time, set aside",
             {{"segment", segment.path.string()},

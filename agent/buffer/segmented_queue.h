@@ -3,7 +3,9 @@
 // retention.cpp (commit, segment deletion, full buffer) and queue_stats.cpp.
 #pragma once
 
+#include <condition_variable>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -42,9 +44,35 @@ class SegmentedQueue final : public DiskQueue {
     UniqueFd read_fd;
     UniqueFd append_fd;
   };
+  // A frame of frame_: where it starts and its header, whose first_seq and append time are
+  // only known under mu_.
+  struct EncodedFrame {
+    size_t at;
+    FrameHeader header;
+  };
+  // What one read() decodes with: a codec of its own and the frame's bytes as read.
+  struct FrameReader {
+    FrameCodec codec{0};
+    std::string bytes;
+  };
+  // A reader borrowed from the pool for one read(), given back when it goes out of scope.
+  class ReaderLease {
+   public:
+    explicit ReaderLease(SegmentedQueue& queue);
+    ~ReaderLease();
+    ReaderLease(const ReaderLease&) = delete;
+    ReaderLease& operator=(const ReaderLease&) = delete;
+    FrameReader* operator->() const { return reader_.get(); }
 
+   private:
+    SegmentedQueue& queue_;
+    std::unique_ptr<FrameReader> reader_;
+  };
+
+  // Compresses `documents` into frame_ and encoded_, under encode_mu_ only.
+  void encode_frames(const DocumentBatch& documents);
   // Everything *_locked runs with mu_ held.
-  AppendResult append_locked(const DocumentBatch& documents, uint64_t* first_seq);
+  AppendResult append_locked(uint64_t* first_seq);
   bool make_room_locked();
   void open_segment_locked(uint64_t first_seq);
   void write_frames_locked(const DocumentBatch& documents);
@@ -58,17 +86,38 @@ class SegmentedQueue final : public DiskQueue {
   void remove_front_locked();
   // Deletes the files of removed segments: called without mu_.
   void delete_removed(std::vector<Removed> removed);
-  // A frame that fails its checks at read time: copied to corrupt/ and left out of the index.
-  void set_aside_locked(size_t segment, size_t frame, const std::string& reason);
+  // A frame that fails its checks at read time (`bytes`): copied to corrupt/ and left out of
+  // the index.
+  void set_aside_locked(size_t segment, size_t frame, const std::string& reason,
+                        std::string_view bytes);
+  // The same for the frame `ref` was read from, if it is still indexed: read() decodes
+  // without mu_, and the index may have changed meanwhile.
+  void set_aside_if_indexed_locked(const FrameRef& ref, const std::string& reason,
+                                   std::string_view bytes);
 
   const QueueOptions options_;
   const Logger log_{"buffer"};
+
+  // Compression happens before mu_ is taken, decompression after it is released, and fsyncs
+  // without it, so that appends, reads and fsyncs only wait for each other's index updates
+  // and writes. Lock order: encode_mu_, mu_, commit_mu_; readers_mu_ is taken alone.
+  std::mutex encode_mu_;  // one batch compressed at a time, into encoder_'s buffers
+  FrameCodec encoder_;
+  std::string frame_;                  // the frames of one append
+  std::vector<EncodedFrame> encoded_;  // and where each starts
+  std::mutex readers_mu_;
+  std::vector<std::unique_ptr<FrameReader>> idle_readers_;  // one per concurrent read() so far
+
   std::mutex mu_;
-  FrameCodec codec_;
   SegmentList segments_;
-  UniqueFd append_fd_;          // segments_.back() when it takes appends
-  bool unsynced_data_ = false;  // appended since the last sync
-  bool unsynced_dir_ = false;   // a segment created since the last sync
+  UniqueFd append_fd_;  // segments_.back() when it takes appends
+  // Group commit: appends written so far, how many of them are known durable, and whether an
+  // fdatasync (done without mu_) is running; sync() calls wait on sync_done_ for a running one.
+  uint64_t appends_ = 0;
+  uint64_t synced_appends_ = 0;
+  bool sync_running_ = false;
+  std::condition_variable sync_done_;
+  bool unsynced_dir_ = false;  // a segment created since the last sync
   uint64_t next_seq_;
   uint64_t bytes_on_disk_ = 0;
   uint64_t corrupt_files_;
@@ -78,8 +127,6 @@ class SegmentedQueue final : public DiskQueue {
   // descriptor of a deleted 64 MiB file frees its blocks, which took ~30 ms here, and appends
   // and fsyncs waited that long for the lock (a step in the HTTP input's latency).
   std::vector<Removed> removed_;
-  std::string frame_;  // reused: the frames of one append
-  std::string read_buf_;
 
   // Cursor files are written (fsync, rename, fsync) outside mu_ so that appends do not wait
   // on them; commit_mu_ orders those writes. Lock order: mu_, then commit_mu_.

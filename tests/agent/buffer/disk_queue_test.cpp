@@ -3,6 +3,7 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <chrono>
 #include <thread>
 
@@ -191,7 +192,8 @@ TEST_CASE("inspect reports what is on disk and changes nothing") {
   CHECK(DiskQueue::inspect(tmp / "nothing-here").segments == 0);
 }
 
-TEST_CASE("appends, reads and commits from different threads see every record once, in order") {
+TEST_CASE(
+    "appends, fsyncs, reads and commits from different threads see every record once, in order") {
   TempDir tmp;
   QueueOptions o = small_segments(tmp.path());
   o.max_bytes = 20000;  // small enough that the appender has to wait for commits
@@ -199,6 +201,7 @@ TEST_CASE("appends, reads and commits from different threads see every record on
   constexpr uint64_t kBatches = 300, kPerBatch = 10;
   // Both sides poll the other; a hang fails the test instead of blocking it.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  std::atomic<bool> appended_all = false;
   std::thread appender([&] {
     for (uint64_t b = 0; b < kBatches && std::chrono::steady_clock::now() < deadline;) {
       if (q->append(make_batch(b * kPerBatch, kPerBatch)) == AppendResult::kAppended) {
@@ -207,7 +210,17 @@ TEST_CASE("appends, reads and commits from different threads see every record on
         std::this_thread::yield();  // full: the reader's commits make room
       }
     }
+    appended_all = true;
   });
+  // Two group commits at a time, racing the appends, the segment rollovers and each other.
+  std::atomic<int> sync_errors = 0;
+  auto sync_until_done = [&] {
+    while (!appended_all) {
+      if (!q->sync().empty()) ++sync_errors;
+    }
+  };
+  std::thread syncer(sync_until_done);
+  std::thread other_syncer(sync_until_done);
   std::vector<std::string> seen;
   uint64_t from = 0;
   while (seen.size() < kBatches * kPerBatch) {
@@ -224,6 +237,10 @@ TEST_CASE("appends, reads and commits from different threads see every record on
     REQUIRE(q->commit("out", from) == "");
   }
   appender.join();
+  syncer.join();
+  other_syncer.join();
+  CHECK(sync_errors == 0);
+  CHECK(q->sync() == "");
   CHECK(seen == expected_ids(0, kBatches * kPerBatch));
   CHECK(q->stats().dropped_records == 0);
 }
