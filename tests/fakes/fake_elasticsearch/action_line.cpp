@@ -144,9 +144,16 @@ bool parse_action_line(std::string_view line, uint64_t line_number, ActionLine& 
   action.error_type.clear();
   action.error_reason.clear();
   ActionHandler handler(line_number, action);
-  rapidjson::MemoryStream stream(line.data(), line.size());
   rapidjson::Reader reader;
-  rapidjson::ParseResult result = reader.Parse(stream, handler);
+  rapidjson::ParseResult result;
+  if (line.find('\0') == std::string_view::npos) {
+    action.text.assign(line);
+    rapidjson::StringStream stream(action.text.c_str());
+    result = reader.Parse(stream, handler);
+  } else {  // a NUL would end a NUL-terminated stream early, and be taken for the line's end
+    rapidjson::MemoryStream stream(line.data(), line.size());
+    result = reader.Parse(stream, handler);
+  }
   if (!action.error_type.empty()) return false;
   if (result.IsError()) {
     // Jackson's "[line:column] message" form, as x_content_parse_exception reports it.

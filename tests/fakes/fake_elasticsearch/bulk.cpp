@@ -62,6 +62,9 @@ bool BulkProcessor::parse(std::string_view body, std::string_view url_target,
     ++line_number;
     return true;
   };
+  // Consecutive items usually go to one target: looked up once.
+  std::string last_index;
+  Target* last_target = nullptr;
   std::string_view line;
   while (next_line(&line)) {
     if (!parse_action_line(line, line_number, action_)) {
@@ -84,7 +87,11 @@ bool BulkProcessor::parse(std::string_view body, std::string_view url_target,
     if (count_ == items_.size()) items_.emplace_back();
     Item& item = items_[count_++];
     item.op = action_.op;
-    item.target = &store_.target(index);
+    if (last_target == nullptr || index != last_index) {
+      last_target = &store_.target(index);
+      last_index.assign(index);  // a copy: action_ is reused for the next line
+    }
+    item.target = last_target;
     item.id.assign(action_.id);
     item.source = source;
   }

@@ -44,10 +44,15 @@ FilterPath::FilterPath(std::string_view spec) {
     spec = comma == std::string_view::npos ? std::string_view() : spec.substr(comma + 1);
     // Exclusions ("-path") are not supported: ignoring one keeps more, never less.
     if (item.empty() || item.front() == '-') continue;
-    std::vector<std::string> segments;
+    std::vector<Segment> segments;
     while (true) {
       auto dot = item.find('.');
-      segments.emplace_back(item.substr(0, dot));
+      std::string_view text = item.substr(0, dot);
+      Segment::Kind kind = text == "**"                               ? Segment::Kind::kAnyPath
+                           : text == "*"                              ? Segment::Kind::kAnyKey
+                           : text.find('*') != std::string_view::npos ? Segment::Kind::kWildcard
+                                                                      : Segment::Kind::kName;
+      segments.push_back({kind, std::string(text)});
       if (dot == std::string_view::npos) break;
       item.remove_prefix(dot + 1);
     }
@@ -58,7 +63,9 @@ FilterPath::FilterPath(std::string_view spec) {
 bool FilterPath::add(uint32_t pattern, uint32_t segment, std::vector<uint32_t>& next) const {
   const auto& segments = patterns_[pattern];
   if (segment == segments.size()) return true;
-  if (segments[segment] == "**" && segment + 1 == segments.size()) return true;
+  if (segments[segment].kind == Segment::Kind::kAnyPath && segment + 1 == segments.size()) {
+    return true;
+  }
   uint32_t state = pattern << 16 | segment;
   if (std::find(next.begin(), next.end(), state) == next.end()) next.push_back(state);
   return false;
@@ -77,10 +84,10 @@ bool FilterPath::advance(const std::vector<uint32_t>& states, std::string_view k
   for (uint32_t state : states) {
     uint32_t p = state >> 16, i = state & 0xffff;
     const auto& segments = patterns_[p];
-    if (segments[i] == "**") {
+    if (segments[i].kind == Segment::Kind::kAnyPath) {
       full = add(p, i, next) || full;  // "**" takes this key too
-      if (wildcard_match(segments[i + 1], key)) full = add(p, i + 2, next) || full;  // or none
-    } else if (wildcard_match(segments[i], key)) {
+      if (segments[i + 1].matches(key)) full = add(p, i + 2, next) || full;  // or none
+    } else if (segments[i].matches(key)) {
       full = add(p, i + 1, next) || full;
     }
   }
@@ -140,7 +147,7 @@ void JsonOut::start(bool object) {
     } else if (top.object) {
       frame.included = key_full_;
       frame.states.swap(key_states_);  // Key() clears key_states_ before its next use
-      frame.key.assign(key_);
+      if (frame.included || !frame.states.empty()) frame.key.assign(key_);
     } else {
       frame.included = false;
       frame.states = top.states;  // arrays add no path segment
@@ -188,10 +195,12 @@ void JsonOut::Key(std::string_view key) {
     writer_.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
     return;
   }
-  key_.assign(key);
   key_states_.clear();
   const Frame& top = stack_[depth_ - 1];
   key_full_ = !top.states.empty() && filter_.advance(top.states, key, key_states_);
+  // Kept only if its value or something under it can be written (most keys of a filtered
+  // response cannot).
+  if (key_full_ || !key_states_.empty()) key_.assign(key);
 }
 
 void JsonOut::String(std::string_view value) {

@@ -65,8 +65,27 @@ class FilterPath {
   bool initial(std::vector<uint32_t>& states) const;
 
  private:
+  // A segment, classified once: most are a plain name or a lone '*', which need no
+  // wildcard matching (the fake's responses to every _bulk request go through here).
+  struct Segment {
+    enum class Kind { kName, kAnyKey, kAnyPath, kWildcard };  // "x", "*", "**", "x*y"
+    Kind kind;
+    std::string text;
+    bool matches(std::string_view key) const {
+      switch (kind) {
+        case Kind::kName:
+          return key == text;
+        case Kind::kAnyKey:
+          return true;
+        case Kind::kAnyPath:
+        case Kind::kWildcard:
+          break;
+      }
+      return wildcard_match(text, key);
+    }
+  };
   bool add(uint32_t pattern, uint32_t segment, std::vector<uint32_t>& next) const;
-  std::vector<std::vector<std::string>> patterns_;
+  std::vector<std::vector<Segment>> patterns_;
 };
 
 class JsonOut {
