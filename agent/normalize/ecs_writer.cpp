@@ -1,10 +1,12 @@
 #include "agent/normalize/ecs_writer.h"
 
+#include <array>
+
 namespace auditrelay::normalize {
 
 namespace {
 
-// Renders with rapidjson so that option values are escaped like every other string.
+// Renders with our writer, so that option values are escaped like every other string.
 template <typename Render>
 std::string render(Render&& render_into) {
   OutputBuffer buffer;
@@ -13,55 +15,78 @@ std::string render(Render&& render_into) {
   return {buffer.GetString(), buffer.GetSize()};
 }
 
-void write_raw(JsonWriter& w, const std::string& json) {
-  w.RawValue(json);
+// The members an object rendered by `render_into` holds, without its braces.
+template <typename Render>
+std::string render_members(Render&& render_into) {
+  std::string object = render([&](JsonWriter& w) {
+    w.StartObject();
+    render_into(w);
+    w.EndObject();
+  });
+  return object.substr(1, object.size() - 2);
+}
+
+// "type":[...],"outcome":... for each of the 16 combinations of EventType's flags.
+std::array<std::string, 16> render_event_types() {
+  std::array<std::string, 16> out;
+  for (unsigned bits = 0; bits < out.size(); ++bits) {
+    const EventType type{.allowed = (bits & 1) != 0,
+                         .denied = (bits & 2) != 0,
+                         .change = (bits & 4) != 0,
+                         .info = (bits & 8) != 0};
+    out[bits] = render_members([&](JsonWriter& w) {
+      write_key(w, "type");
+      w.StartArray();
+      if (type.allowed) write_string(w, "allowed");
+      if (type.denied) write_string(w, "denied");
+      if (type.change) write_string(w, "change");
+      if (type.info) write_string(w, "info");
+      w.EndArray();
+      write_member(w, "outcome", event_outcome(type));
+    });
+  }
+  return out;
 }
 
 }  // namespace
 
 ConstantFields::ConstantFields(const NormalizeOptions& options)
-    : data_stream(render([&](JsonWriter& w) {
+    : head(render_members([&](JsonWriter& w) {
+        write_key(w, "data_stream");
         w.StartObject();
         write_member(w, "type", "logs");
         write_member(w, "dataset", options.dataset);
         write_member(w, "namespace", options.namespace_);
         w.EndObject();
-      })),
-      service(render([&](JsonWriter& w) {
+        write_key(w, "service");
         w.StartObject();
         write_member(w, "name", options.service_name);
         w.EndObject();
       })),
-      dataset(render([&](JsonWriter& w) { write_string(w, options.dataset); })) {}
+      event_head(render_members([&](JsonWriter& w) {
+        write_member(w, "dataset", options.dataset);
+        write_member(w, "kind", "event");
+        write_key(w, "category");
+        w.StartArray();
+        write_string(w, "api");
+        w.EndArray();
+      })) {}
 
 void write_document_head(JsonWriter& w, const UtcTimestamp& timestamp,
                          const ConstantFields& constants) {
   write_member(w, "@timestamp", timestamp.view());
-  write_key(w, "data_stream");
-  write_raw(w, constants.data_stream);
-  write_key(w, "service");
-  write_raw(w, constants.service);
+  w.RawMembers(constants.head);
 }
 
 void write_event_head(JsonWriter& w, const ConstantFields& constants) {
-  write_key(w, "dataset");
-  write_raw(w, constants.dataset);
-  write_member(w, "kind", "event");
-  write_key(w, "category");
-  w.StartArray();
-  write_string(w, "api");
-  w.EndArray();
+  w.RawMembers(constants.event_head);
 }
 
 void write_event_type(JsonWriter& w, const EventType& type) {
-  write_key(w, "type");
-  w.StartArray();
-  if (type.allowed) write_string(w, "allowed");
-  if (type.denied) write_string(w, "denied");
-  if (type.change) write_string(w, "change");
-  if (type.info) write_string(w, "info");
-  w.EndArray();
-  write_member(w, "outcome", event_outcome(type));
+  static const std::array<std::string, 16> kRendered = render_event_types();
+  const unsigned bits = (type.allowed ? 1u : 0u) | (type.denied ? 2u : 0u) |
+                        (type.change ? 4u : 0u) | (type.info ? 8u : 0u);
+  w.RawMembers(kRendered[bits]);
 }
 
 }  // namespace auditrelay::normalize

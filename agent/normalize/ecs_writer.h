@@ -24,6 +24,29 @@ namespace auditrelay::normalize {
 // documents by construction, so, unlike rapidjson's Writer, it keeps no stack of levels: one
 // flag says whether the next key or value needs a comma. Method names follow rapidjson's
 // Writer. Strings that need an escape, and doubles, are written by rapidjson itself.
+// memcpy for the short runs a document is made of (keys, most values): up to 16 bytes with
+// two overlapping fixed-size copies, which the compiler inlines, rather than a library call.
+inline void copy_short(char* dst, const char* src, size_t n) {
+  if (n >= 8 && n <= 16) {
+    uint64_t head, tail;
+    std::memcpy(&head, src, 8);
+    std::memcpy(&tail, src + n - 8, 8);
+    std::memcpy(dst, &head, 8);
+    std::memcpy(dst + n - 8, &tail, 8);
+  } else if (n >= 4 && n < 8) {
+    uint32_t head, tail;
+    std::memcpy(&head, src, 4);
+    std::memcpy(&tail, src + n - 4, 4);
+    std::memcpy(dst, &head, 4);
+    std::memcpy(dst + n - 4, &tail, 4);
+  } else if (n < 4) {
+    for (size_t i = 0; i < n; ++i)
+      dst[i] = src[i];
+  } else {
+    std::memcpy(dst, src, n);
+  }
+}
+
 class JsonWriter {
  public:
   explicit JsonWriter(OutputBuffer& out) : out_(&out) {}
@@ -65,6 +88,9 @@ class JsonWriter {
     pop_unused(p + json.size());
     comma_ = true;
   }
+  // Pre-rendered, valid JSON text of one or more members of the current object
+  // (`"a":1,"b":[2]`): a run of fields that only depend on the options, written in one copy.
+  void RawMembers(std::string_view json) { RawValue(json); }
   void Bool(bool b) { RawValue(b ? std::string_view("true") : std::string_view("false")); }
   void Null() { RawValue("null"); }
   template <typename Int>
@@ -91,7 +117,7 @@ class JsonWriter {
     char* p = push(s.size() + 4);
     if (comma_) *p++ = ',';
     *p++ = '"';
-    std::memcpy(p, s.data(), s.size());
+    copy_short(p, s.data(), s.size());
     p[s.size()] = '"';
     return p + s.size() + 1;
   }
@@ -112,29 +138,38 @@ class JsonWriter {
   bool comma_ = false;
 };
 
-// True when `s` holds a byte JSON requires escaped: '"', '\\' or a control byte. Eight bytes
-// at a time ("has a byte less than n" / "has a zero byte" tests of
+// True when one of the 8 bytes of `word` is one JSON requires escaped: '"', '\\' or a control
+// byte ("has a byte less than n" / "has a zero byte" tests of
 // https://graphics.stanford.edu/~seander/bithacks.html#HasLessInWord).
-inline bool needs_json_escape(std::string_view s) {
+inline bool word_needs_json_escape(uint64_t word) {
   constexpr uint64_t kOnes = 0x0101010101010101ULL;
   constexpr uint64_t kHighBits = 0x8080808080808080ULL;
-  size_t i = 0;
-  for (; i + 8 <= s.size(); i += 8) {
-    uint64_t word;
-    std::memcpy(&word, s.data() + i, sizeof word);
-    const uint64_t quote = word ^ (kOnes * '"');
-    const uint64_t backslash = word ^ (kOnes * '\\');
-    if ((((word - kOnes * 0x20) & ~word) | ((quote - kOnes) & ~quote) |
-         ((backslash - kOnes) & ~backslash)) &
-        kHighBits) {
-      return true;
+  const uint64_t quote = word ^ (kOnes * '"');
+  const uint64_t backslash = word ^ (kOnes * '\\');
+  return ((((word - kOnes * 0x20) & ~word) | ((quote - kOnes) & ~quote) |
+           ((backslash - kOnes) & ~backslash)) &
+          kHighBits) != 0;
+}
+
+// True when `s` holds a byte JSON requires escaped, eight bytes at a time.
+inline bool needs_json_escape(std::string_view s) {
+  uint64_t word;
+  if (s.size() < sizeof word) {
+    for (const char ch : s) {
+      const auto c = static_cast<unsigned char>(ch);
+      if (c < 0x20 || c == '"' || c == '\\') return true;
     }
+    return false;
   }
-  for (; i < s.size(); ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x20 || c == '"' || c == '\\') return true;
+  size_t i = 0;
+  for (; i + sizeof word <= s.size(); i += sizeof word) {
+    std::memcpy(&word, s.data() + i, sizeof word);
+    if (word_needs_json_escape(word)) return true;
   }
-  return false;
+  if (i == s.size()) return false;
+  // The last 8 bytes, overlapping bytes already checked: no byte-by-byte tail.
+  std::memcpy(&word, s.data() + s.size() - sizeof word, sizeof word);
+  return word_needs_json_escape(word);
 }
 
 // Writes `s` as a JSON string, exactly as rapidjson's Writer would; most strings need no
@@ -239,9 +274,8 @@ inline void write_member(JsonWriter& w, const char (&key)[N], const simdjson::do
 // The values that depend on the options alone, rendered once as JSON text.
 struct ConstantFields {
   explicit ConstantFields(const NormalizeOptions& options);
-  std::string data_stream;  // {"type":"logs","dataset":...,"namespace":...}
-  std::string service;      // {"name":...}
-  std::string dataset;      // the dataset as a JSON string, for event.dataset
+  std::string head;        // "data_stream":{"type":"logs",...},"service":{"name":...}
+  std::string event_head;  // "dataset":...,"kind":"event","category":["api"]
 };
 
 // "@timestamp", "data_stream" and "service": the head of every normalized document.
