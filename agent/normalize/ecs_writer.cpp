@@ -72,6 +72,26 @@ ConstantFields::ConstantFields(const NormalizeOptions& options)
         w.EndArray();
       })) {}
 
+void write_container(JsonWriter& w, const simdjson::dom::element& value) {
+  // Each range by value: a range-for over value_unsafe()'s result would iterate a destroyed
+  // temporary.
+  if (value.is_array()) {
+    w.StartArray();
+    const simdjson::dom::array array = value.get_array().value_unsafe();
+    for (const simdjson::dom::element item : array)
+      write_value(w, item);
+    w.EndArray();
+    return;
+  }
+  w.StartObject();
+  const simdjson::dom::object object = value.get_object().value_unsafe();
+  for (const simdjson::dom::key_value_pair member : object) {
+    write_key(w, member.key);
+    write_value(w, member.value);
+  }
+  w.EndObject();
+}
+
 void write_document_head(JsonWriter& w, const UtcTimestamp& timestamp,
                          const ConstantFields& constants) {
   write_member(w, "@timestamp", timestamp.view());

@@ -151,25 +151,33 @@ inline bool word_needs_json_escape(uint64_t word) {
           kHighBits) != 0;
 }
 
-// True when `s` holds a byte JSON requires escaped, eight bytes at a time.
+// True when `s` holds a byte JSON requires escaped, eight bytes at a time; shorter strings in
+// one word too.
 inline bool needs_json_escape(std::string_view s) {
-  uint64_t word;
-  if (s.size() < sizeof word) {
-    for (const char ch : s) {
-      const auto c = static_cast<unsigned char>(ch);
-      if (c < 0x20 || c == '"' || c == '\\') return true;
+  const char* p = s.data();
+  const size_t n = s.size();
+  if (n >= 8) {
+    uint64_t word;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+      std::memcpy(&word, p + i, 8);
+      if (word_needs_json_escape(word)) return true;
     }
-    return false;
+    if (i == n) return false;
+    std::memcpy(&word, p + n - 8, 8);  // the last 8 bytes, overlapping bytes already checked
+    return word_needs_json_escape(word);
   }
-  size_t i = 0;
-  for (; i + sizeof word <= s.size(); i += sizeof word) {
-    std::memcpy(&word, s.data() + i, sizeof word);
-    if (word_needs_json_escape(word)) return true;
+  if (n >= 4) {  // the first and the last 4 bytes, which overlap
+    uint32_t head, tail;
+    std::memcpy(&head, p, 4);
+    std::memcpy(&tail, p + n - 4, 4);
+    return word_needs_json_escape(uint64_t{head} | uint64_t{tail} << 32);
   }
-  if (i == s.size()) return false;
-  // The last 8 bytes, overlapping bytes already checked: no byte-by-byte tail.
-  std::memcpy(&word, s.data() + s.size() - sizeof word, sizeof word);
-  return word_needs_json_escape(word);
+  if (n == 0) return false;
+  // 1 to 3 bytes: the first, the middle and the last are all of them; spaces fill the word.
+  auto byte = [&](size_t i) { return uint64_t{static_cast<unsigned char>(p[i])}; };
+  return word_needs_json_escape(0x2020202020000000ULL | byte(0) | byte(n / 2) << 8 |
+                                byte(n - 1) << 16);
 }
 
 // Writes `s` as a JSON string, exactly as rapidjson's Writer would; most strings need no
@@ -218,31 +226,21 @@ inline void write_member(JsonWriter& w, const char (&key)[N], const char (&value
   write_string(w, value);
 }
 
-// Copies `value` unchanged. Recursive, but the reader has bounded the nesting.
+// Copies an array or object unchanged. Recursive, but the reader has bounded the nesting.
+void write_container(JsonWriter& w, const simdjson::dom::element& value);
+
+// Copies `value` unchanged. Scalars here, containers out of line, so that the common case
+// (a string) is a small function.
 inline void write_value(JsonWriter& w, const simdjson::dom::element& value) {
   using Type = simdjson::dom::element_type;
   switch (value.type()) {
     case Type::STRING:
       write_string(w, value.get_string().value_unsafe());
       return;
-    case Type::ARRAY: {
-      w.StartArray();
-      const simdjson::dom::array array = value.get_array().value_unsafe();
-      for (const simdjson::dom::element item : array)
-        write_value(w, item);
-      w.EndArray();
+    case Type::ARRAY:
+    case Type::OBJECT:
+      write_container(w, value);
       return;
-    }
-    case Type::OBJECT: {
-      w.StartObject();
-      const simdjson::dom::object object = value.get_object().value_unsafe();
-      for (const simdjson::dom::key_value_pair member : object) {
-        write_key(w, member.key);
-        write_value(w, member.value);
-      }
-      w.EndObject();
-      return;
-    }
     case Type::INT64:
       w.Integer(value.get_int64().value_unsafe());
       return;
