@@ -50,7 +50,8 @@ class SegmentedQueue final : public DiskQueue {
     size_t at;
     FrameHeader header;
   };
-  // What one read() decodes with: a codec of its own and the frame's bytes as read.
+  // What one read() decodes with: a codec of its own (only its decoder is used: the level
+  // does not matter) and the frame's bytes as read.
   struct FrameReader {
     FrameCodec codec{0};
     std::string bytes;
@@ -75,7 +76,6 @@ class SegmentedQueue final : public DiskQueue {
   AppendResult append_locked(uint64_t* first_seq);
   bool make_room_locked();
   void open_segment_locked(uint64_t first_seq);
-  void write_frames_locked(const DocumentBatch& documents);
   std::string sync_locked();
   uint64_t oldest_locked() const;
   uint64_t min_cursor_locked() const;

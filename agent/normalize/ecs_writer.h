@@ -20,10 +20,6 @@
 
 namespace auditrelay::normalize {
 
-// Writes one JSON document straight into a byte buffer. The normalizers write well-formed
-// documents by construction, so, unlike rapidjson's Writer, it keeps no stack of levels: one
-// flag says whether the next key or value needs a comma. Method names follow rapidjson's
-// Writer. Strings that need an escape, and doubles, are written by rapidjson itself.
 // memcpy for the short runs a document is made of (keys, most values): up to 16 bytes with
 // two overlapping fixed-size copies, which the compiler inlines, rather than a library call.
 inline void copy_short(char* dst, const char* src, size_t n) {
@@ -47,6 +43,10 @@ inline void copy_short(char* dst, const char* src, size_t n) {
   }
 }
 
+// Writes one JSON document straight into a byte buffer. The normalizers write well-formed
+// documents by construction, so, unlike rapidjson's Writer, it keeps no stack of levels: one
+// flag says whether the next key or value needs a comma. Method names follow rapidjson's
+// Writer. Strings that need an escape, and doubles, are written by rapidjson itself.
 class JsonWriter {
  public:
   explicit JsonWriter(OutputBuffer& out) : out_(&out) {}
