@@ -1,6 +1,7 @@
 #include "plugins/out_elasticsearch/bulk_response.h"
 
 #include <rapidjson/document.h>
+#include <simdjson.h>
 
 #include <string>
 
@@ -70,6 +71,22 @@ void read_request_error(const std::string& body, Outcome& outcome) {
   }
 }
 
+// True when `body` is a JSON object whose "errors" is false: every item succeeded, and the rest
+// of the response need not be read. Checked with this thread's simdjson DOM parser, which
+// validates the whole body at SIMD speed; reading a 500-item response into rapidjson's DOM
+// cost about a tenth of the agent's CPU per document, for a value it then did not look at.
+// Whatever else the body is takes the full path.
+bool all_items_succeeded(std::string_view body) {
+  constexpr size_t kMaxBytes = 1 << 20;  // the parser keeps its capacity for the next response
+  if (body.size() > kMaxBytes) return false;
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::object root;
+  bool errors = true;
+  // The body is copied into the parser's own padded buffer (realloc_if_needed).
+  return !parser.parse(body.data(), body.size(), true).get(root) && !root["errors"].get(errors) &&
+         !errors;
+}
+
 const char* alert_for(long status) {
   switch (status) {
     case 401:
@@ -105,6 +122,10 @@ Outcome classify_bulk_response(const delivery::HttpResponse& response, size_t it
     return outcome;
   }
 
+  if (all_items_succeeded(response.body)) {
+    outcome.verdict = Verdict::kDelivered;
+    return outcome;
+  }
   rapidjson::Document doc;
   parse_peer_json(doc, response.body);
   if (doc.HasParseError() || !doc.IsObject()) {

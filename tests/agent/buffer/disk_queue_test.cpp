@@ -217,6 +217,7 @@ TEST_CASE(
   auto sync_until_done = [&] {
     while (!appended_all) {
       if (!q->sync().empty()) ++sync_errors;
+      std::this_thread::yield();
     }
   };
   std::thread syncer(sync_until_done);

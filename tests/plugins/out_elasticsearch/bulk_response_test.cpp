@@ -29,6 +29,29 @@ TEST_CASE("errors:false delivers every item without reading them") {
   CHECK_FALSE(o.too_large);
 }
 
+TEST_CASE("errors:false counts only in a whole, valid JSON object, of any size") {
+  // Cut short, a string, not at the top: the items are not known to have succeeded.
+  CHECK(
+      classify(response(200, R"j({"errors":false,"items":[{"create":{"status":201}})j")).verdict ==
+      Verdict::kRetry);
+  CHECK(classify(response(200, R"j({"errors":"false"})j")).verdict == Verdict::kRetry);
+  CHECK(classify(response(200, R"j([{"errors":false}])j")).verdict == Verdict::kRetry);
+  CHECK(classify(response(200, R"j({"took":3,"errors":false})j")).verdict == Verdict::kDelivered);
+  // A response over the fast path's 1 MiB (no filter_path: every item in full) is read whole.
+  std::string big = R"j({"errors":false,"items":[)j";
+  const std::string item =
+      R"j({"create":{"_index":".ds-logs-x-default","_id":"0123456789abcdef","_version":1,)j"
+      R"j("result":"created","_shards":{"total":2,"successful":1,"failed":0},"status":201}})j";
+  constexpr size_t kItems = 8000;
+  for (size_t i = 0; i < kItems; ++i)
+    big.append(i == 0 ? "" : ",").append(item);
+  big.append("]}");
+  REQUIRE(big.size() > (1u << 20));
+  CHECK(classify(response(200, big), kItems).verdict == Verdict::kDelivered);
+  big.pop_back();
+  CHECK(classify(response(200, big), kItems).verdict == Verdict::kRetry);
+}
+
 TEST_CASE("per item: created, already there, overloaded, unavailable, unparsable") {
   // As Elasticsearch answers with filter_path=errors,items.*.status,items.*.error.type,...
   Outcome o = classify(response(200, R"j({"errors":true,"items":[
