@@ -105,6 +105,7 @@ SegmentedQueue::SegmentedQueue(QueueOptions options, RecoveredSegments recovered
                                uint64_t corrupt_files)
     : options_(std::move(options)),
       encoder_(options_.compression_level),
+      decoder_(options_.compression_level),
       segments_(std::move(recovered.segments)),
       next_seq_(next_seq),
       corrupt_files_(corrupt_files),
@@ -271,24 +272,9 @@ std::string SegmentedQueue::sync_locked() {
   return {};
 }
 
-SegmentedQueue::ReaderLease::ReaderLease(SegmentedQueue& queue) : queue_(queue) {
-  std::lock_guard lock(queue_.readers_mu_);
-  if (queue_.idle_readers_.empty()) {
-    reader_ = std::make_unique<FrameReader>();
-  } else {
-    reader_ = std::move(queue_.idle_readers_.back());
-    queue_.idle_readers_.pop_back();
-  }
-}
-
-SegmentedQueue::ReaderLease::~ReaderLease() {
-  std::lock_guard lock(queue_.readers_mu_);
-  queue_.idle_readers_.push_back(std::move(reader_));
-}
-
 std::optional<ReadFrame> SegmentedQueue::read(uint64_t from_seq) {
-  ReaderLease reader(*this);
-  std::string& bytes = reader->bytes;
+  std::lock_guard decode_lock(decode_mu_);
+  std::string& bytes = read_buf_;
   while (true) {
     FrameRef ref;
     {
@@ -333,8 +319,7 @@ std::optional<ReadFrame> SegmentedQueue::read(uint64_t from_seq) {
                h.frame_bytes() != ref.length) {
       err = "frame header differs from the index";
     } else {
-      err = reader->codec.decode(h, std::string_view(bytes).substr(h.header_len), skip,
-                                 out.documents);
+      err = decoder_.decode(h, std::string_view(bytes).substr(h.header_len), skip, out.documents);
     }
     if (err.empty()) {
       out.first_seq = ref.first_seq + skip;
