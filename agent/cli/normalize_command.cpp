@@ -9,7 +9,6 @@
 #include <cerrno>
 #include <cstring>
 #include <iostream>
-#include <memory>
 #include <vector>
 
 #include "agent/cli/commands.h"
@@ -22,8 +21,9 @@
 namespace auditrelay::cli {
 namespace {
 
-// Input read at a time. Its documents (about twice its size) are written out before the next
-// read, so input and output stay in the CPU's caches: 4 MiB chunks were 15% slower.
+// Input read at a time, straight into the batch. Its documents (about twice its size) are
+// written out before the next read, so input and output stay in the CPU's caches: 4 MiB chunks
+// were 15% slower.
 constexpr size_t kReadChunk = 256 << 10;
 
 struct Totals {
@@ -77,21 +77,21 @@ bool normalize_stream(int fd, const std::string& name, const NormalizeArgs& args
   // Reused across chunks: a fresh multi-megabyte buffer per chunk costs page faults.
   RawBatch batch;
   DocumentBatch docs;
-  auto chunk = std::make_unique<char[]>(kReadChunk);  // not zero-filled, unlike a string
   std::string pending;  // an unterminated line carried to the next chunk
   bool eof = false;
   while (!eof) {
     batch.clear();
     uint32_t source = batch.add_source({name, key});
-    ssize_t n = ::read(fd, chunk.get(), kReadChunk);
+    std::string& data = batch.data();
+    data.assign(pending);
+    data.resize(pending.size() + kReadChunk);
+    ssize_t n = ::read(fd, data.data() + pending.size(), kReadChunk);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       std::cerr << "auditrelay: " << name << ": " << std::strerror(errno) << "\n";
       return false;
     }
-    std::string& data = batch.data();
-    data.assign(pending);
-    data.append(chunk.get(), static_cast<size_t>(n));
+    data.resize(pending.size() + static_cast<size_t>(n));
     eof = n == 0;
     // What follows the last newline is carried over, unless the line reader takes it itself
     // (end of input, or a line over the limit that it is skipping).
