@@ -7,31 +7,10 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "agent/core/little_endian.h"
+
 namespace auditrelay::buffer {
 namespace {
-
-// Explicit byte order, so files move between machines and the layout does not depend on the
-// compiler's struct packing.
-void put_u32(char* p, uint32_t v) {
-  for (int i = 0; i < 4; ++i)
-    p[i] = static_cast<char>((v >> (8 * i)) & 0xff);
-}
-void put_u64(char* p, uint64_t v) {
-  for (int i = 0; i < 8; ++i)
-    p[i] = static_cast<char>((v >> (8 * i)) & 0xff);
-}
-uint32_t get_u32(const char* p) {
-  uint32_t v = 0;
-  for (int i = 3; i >= 0; --i)
-    v = (v << 8) | static_cast<unsigned char>(p[i]);
-  return v;
-}
-uint64_t get_u64(const char* p) {
-  uint64_t v = 0;
-  for (int i = 7; i >= 0; --i)
-    v = (v << 8) | static_cast<unsigned char>(p[i]);
-  return v;
-}
 
 uint32_t header_check(const char* header, size_t len_before_check) {
   return XXH32(header, len_before_check, 0);
@@ -91,24 +70,6 @@ uint64_t payload_checksum(std::string_view payload) {
 
 size_t raw_record_bytes(const DocumentView& doc) {
   return kRecordPrefixBytes + doc.id.size() + doc.index.size() + doc.json.size();
-}
-
-void append_raw_records(const DocumentBatch& batch, size_t begin, size_t end, std::string& out) {
-  size_t total = 0;
-  for (size_t i = begin; i < end; ++i)
-    total += raw_record_bytes(batch[i]);
-  // Appended piece by piece rather than resized and filled: resize() would first zero
-  // megabytes that are written over at once.
-  out.reserve(out.size() + total);
-  for (size_t i = begin; i < end; ++i) {
-    DocumentView d = batch[i];
-    char prefix[kRecordPrefixBytes];
-    put_u32(prefix, static_cast<uint32_t>(d.id.size()));
-    put_u32(prefix + 4, static_cast<uint32_t>(d.index.size()));
-    put_u32(prefix + 8, static_cast<uint32_t>(d.json.size()));
-    out.append(prefix, sizeof prefix);
-    out.append(d.id).append(d.index).append(d.json);
-  }
 }
 
 namespace {
@@ -197,24 +158,23 @@ FrameCodec::~FrameCodec() {
 
 FrameHeader FrameCodec::encode(const DocumentBatch& batch, size_t begin, size_t end,
                                uint64_t first_seq, uint64_t append_time_ms, std::string& out) {
-  raw_.clear();
-  append_raw_records(batch, begin, end, raw_);
-  if (raw_.size() > kMaxRawLen) throw std::runtime_error("buffer: a record is too large");
+  const std::string_view raw = batch.records(begin, end);
+  if (raw.size() > kMaxRawLen) throw std::runtime_error("buffer: a record is too large");
   // Compressed into a scratch buffer of the worst-case size, then appended: the payload is
   // about a tenth of that bound, which `out` would otherwise zero-fill for nothing.
-  const size_t bound = ZSTD_compressBound(raw_.size());
+  const size_t bound = ZSTD_compressBound(raw.size());
   if (compressed_capacity_ < bound) {
     compressed_ = std::make_unique_for_overwrite<char[]>(bound);
     compressed_capacity_ = bound;
   }
-  size_t n = ZSTD_compress2(cctx_, compressed_.get(), bound, raw_.data(), raw_.size());
+  size_t n = ZSTD_compress2(cctx_, compressed_.get(), bound, raw.data(), raw.size());
   if (ZSTD_isError(n)) throw std::runtime_error(std::string("zstd: ") + ZSTD_getErrorName(n));
   const size_t at = out.size();
   out.append(kFrameHeaderBytes, '\0');
   out.append(compressed_.get(), n);
   FrameHeader h;
   h.payload_len = static_cast<uint32_t>(n);
-  h.raw_len = static_cast<uint32_t>(raw_.size());
+  h.raw_len = static_cast<uint32_t>(raw.size());
   h.record_count = static_cast<uint32_t>(end - begin);
   h.first_seq = first_seq;
   h.append_time_ms = append_time_ms;

@@ -31,8 +31,9 @@ inline constexpr uint32_t kMaxFrameHeaderBytes = 4096;  // sanity bound when rea
 inline constexpr size_t kMaxFrameRawBytes = 4u << 20;
 // Sanity bound for raw_len when reading (a single record may exceed kMaxFrameRawBytes).
 inline constexpr uint32_t kMaxRawLen = 1u << 30;
-// Per record in the raw payload: u32 id_len, u32 index_len, u32 json_len, then the bytes.
-inline constexpr size_t kRecordPrefixBytes = 12;
+// Per record in the raw payload: u32 id_len, u32 index_len, u32 json_len, then the bytes. It is
+// DocumentBatch's own layout: a batch's documents are compressed as they lie in it.
+inline constexpr size_t kRecordPrefixBytes = kDocumentPrefixBytes;
 
 struct FrameHeader {
   uint32_t header_len = kFrameHeaderBytes;
@@ -62,7 +63,6 @@ uint64_t payload_checksum(std::string_view payload);
 
 // Raw (uncompressed) record layout.
 size_t raw_record_bytes(const DocumentView& doc);
-void append_raw_records(const DocumentBatch& batch, size_t begin, size_t end, std::string& out);
 // Appends the records of `raw` (exactly `count` of them) to `out`, leaving out the first `skip`.
 // False (and `out` unchanged) when the bytes do not hold exactly `count` records.
 bool parse_raw_records(std::string_view raw, uint32_t count, uint64_t skip, DocumentBatch& out);
@@ -95,7 +95,7 @@ class FrameCodec {
  private:
   ZSTD_CCtx_s* cctx_;
   ZSTD_DCtx_s* dctx_;
-  std::string raw_;                     // reused scratch for the uncompressed payload
+  std::string raw_;                     // reused scratch for a payload decoded in part
   std::unique_ptr<char[]> compressed_;  // reused scratch for the compressed payload
   size_t compressed_capacity_ = 0;
 };

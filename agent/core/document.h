@@ -1,13 +1,21 @@
 // Normalized documents in batches: id, target data stream and JSON body of each, stored in
-// one buffer.
+// one buffer in the record layout of the disk buffer's frames (buffer/frame_format.h), so that
+// a run of documents is compressed where it lies, without being copied out first.
 #pragma once
 
+#include <cassert>
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "agent/core/little_endian.h"
+
 namespace auditrelay {
+
+// Each document in a batch's bytes: u32 id size, u32 index size, u32 json size (little-endian),
+// then the id, index and json, back to back; and the documents one after another.
+inline constexpr size_t kDocumentPrefixBytes = 12;
 
 struct DocumentView {
   std::string_view id;     // event.id: the Elasticsearch _id, webhook id, HEC dedup key
@@ -18,28 +26,45 @@ struct DocumentView {
 class DocumentBatch {
  public:
   void add(std::string_view id, std::string_view index, std::string_view json) {
-    Entry e{data_.size(), static_cast<uint32_t>(id.size()), static_cast<uint32_t>(index.size()),
-            json.size()};
+    char prefix[kDocumentPrefixBytes];
+    put_u32(prefix, static_cast<uint32_t>(id.size()));
+    put_u32(prefix + 4, static_cast<uint32_t>(index.size()));
+    put_u32(prefix + 8, static_cast<uint32_t>(json.size()));
+    data_.append(prefix, sizeof prefix);
+    add_in_place(data_.size(), static_cast<uint32_t>(id.size()),
+                 static_cast<uint32_t>(index.size()), json.size());
     data_.append(id);
     data_.append(index);
     data_.append(json);
-    bytes_ += id.size() + index.size() + json.size();
-    entries_.push_back(e);
+  }
+  // Documents [begin, end) of `from`, copied in one piece.
+  void append(const DocumentBatch& from, size_t begin, size_t end) {
+    if (begin == end) return;
+    const std::string_view bytes = from.records(begin, end);
+    const size_t shift = data_.size() - (from.entries_[begin].offset - kDocumentPrefixBytes);
+    data_.append(bytes);
+    for (size_t i = begin; i < end; ++i) {
+      const Entry& e = from.entries_[i];
+      add_in_place(e.offset + shift, e.id_size, e.index_size, e.json_size);
+    }
   }
   // Room for `count` more documents of `bytes` in all, so that filling a large batch does not
   // copy it over and over as it grows.
   void reserve(size_t bytes, size_t count) {
-    data_.reserve(data_.size() + bytes);
+    data_.reserve(data_.size() + bytes + count * kDocumentPrefixBytes);
     entries_.reserve(entries_.size() + count);
   }
-  // Takes `data` as the batch's bytes (the batch must be empty); documents already laid out in
-  // it as id, index, json are then added with add_in_place(), without a copy.
+  // Takes `data` as the batch's bytes (the batch must be empty); the documents laid out in it
+  // as above are then added with add_in_place(), in order, without a copy.
   void adopt(std::string data) {
     data_ = std::move(data);
     entries_.clear();
     bytes_ = 0;
   }
+  // The document whose id starts at `offset`, just after its prefix and the previous document.
   void add_in_place(size_t offset, uint32_t id_size, uint32_t index_size, size_t json_size) {
+    assert(offset == (entries_.empty() ? kDocumentPrefixBytes
+                                       : end_of(entries_.back()) + kDocumentPrefixBytes));
     entries_.push_back(Entry{offset, id_size, index_size, json_size});
     bytes_ += id_size + index_size + json_size;
   }
@@ -51,6 +76,12 @@ class DocumentBatch {
   }
   // Every document's bytes in one string, so a reader may see what follows a document.
   std::string_view bytes_view() const { return data_; }
+  // Documents [begin, end) in the layout above, prefixes included: a frame's raw payload.
+  std::string_view records(size_t begin, size_t end) const {
+    if (begin == end) return {};
+    const size_t from = entries_[begin].offset - kDocumentPrefixBytes;
+    return std::string_view(data_).substr(from, end_of(entries_[end - 1]) - from);
+  }
   size_t size() const { return entries_.size(); }
   bool empty() const { return entries_.empty(); }
   size_t bytes() const { return bytes_; }  // of ids, targets and documents
@@ -67,6 +98,8 @@ class DocumentBatch {
     uint32_t index_size;
     size_t json_size;
   };
+  static size_t end_of(const Entry& e) { return e.offset + e.id_size + e.index_size + e.json_size; }
+
   std::string data_;
   size_t bytes_ = 0;
   std::vector<Entry> entries_;

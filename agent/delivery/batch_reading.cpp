@@ -32,10 +32,7 @@ bool fill_from_queue(buffer::DiskQueue& queue, uint64_t& next_seq, DocumentBatch
       docs = std::move(frame);  // the whole frame: no copy
     } else {
       docs.reserve(bytes - docs.bytes(), end - begin);
-      for (size_t i = begin; i < end; ++i) {
-        const DocumentView d = frame[i];
-        docs.add(d.id, d.index, d.json);
-      }
+      docs.append(frame, begin, end);
     }
     if (end == frame.size()) carry.reset();
   }

@@ -105,8 +105,7 @@ TEST_CASE("a payload that does not match its checksum is refused") {
 
 TEST_CASE("raw records with lengths that do not add up are refused and add nothing") {
   DocumentBatch batch = test::make_batch(0, 2);
-  std::string raw;
-  append_raw_records(batch, 0, 2, raw);
+  const std::string raw(batch.records(0, 2));
   DocumentBatch out;
   CHECK(parse_raw_records(raw, 2, 0, out));
   CHECK(out.size() == 2);
@@ -128,9 +127,7 @@ TEST_CASE("a large batch is split into frames of bounded size") {
   for (auto [begin, end] : ranges) {
     CHECK(begin == next);
     CHECK(end > begin);
-    std::string raw;
-    append_raw_records(batch, begin, end, raw);
-    CHECK(raw.size() <= kMaxFrameRawBytes);
+    CHECK(batch.records(begin, end).size() <= kMaxFrameRawBytes);
     next = end;
   }
   CHECK(next == batch.size());
