@@ -101,8 +101,11 @@ class DiskQueue {
   virtual std::string sync() = 0;
 
   // The first frame holding records at or after `from_seq`, or nullopt when none is appended
-  // yet. Records before `from_seq` in that frame are left out.
-  virtual std::optional<ReadFrame> read(uint64_t from_seq) = 0;
+  // yet. Records before `from_seq` in that frame are left out. `storage` is memory to decode
+  // the frame into, such as a used-up frame's (DocumentBatch::release()), so that reading
+  // neither allocates nor zero-fills megabytes.
+  virtual std::optional<ReadFrame> read(uint64_t from_seq, std::string storage) = 0;
+  std::optional<ReadFrame> read(uint64_t from_seq) { return read(from_seq, {}); }
 
   // The output's cursor: every record before it is delivered or dead-lettered.
   virtual uint64_t cursor(const std::string& output) = 0;

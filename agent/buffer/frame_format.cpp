@@ -184,15 +184,21 @@ FrameHeader FrameCodec::encode(const DocumentBatch& batch, size_t begin, size_t 
 }
 
 std::string FrameCodec::decode(const FrameHeader& header, std::string_view payload, uint64_t skip,
-                               DocumentBatch& out) {
+                               DocumentBatch& out, std::string storage) {
   if (payload.size() != header.payload_len) return "payload length differs from the header";
   if (payload_checksum(payload) != header.payload_xxh64) return "payload checksum mismatch";
   // A whole frame into an empty batch (the usual read) becomes the batch's memory as it is;
   // otherwise the records wanted are copied out of a reused scratch buffer.
   const bool adopt = out.empty() && skip == 0;
-  std::string fresh;
+  std::string fresh = std::move(storage);
+  if (adopt && fresh.capacity() < header.raw_len) {
+    // Growing would copy the old bytes first. New memory gets room for a somewhat larger
+    // frame, so that as storage it usually fits the next one.
+    fresh = std::string();
+    fresh.reserve(header.raw_len + header.raw_len / 8);
+  }
   std::string& raw = adopt ? fresh : raw_;
-  raw.resize(header.raw_len);
+  raw.resize(header.raw_len);  // zero-fills only what `storage` did not already hold
   size_t n = ZSTD_decompressDCtx(dctx_, raw.data(), raw.size(), payload.data(), payload.size());
   if (ZSTD_isError(n)) return std::string("zstd: ") + ZSTD_getErrorName(n);
   if (n != header.raw_len) return "decompressed length differs from the header";

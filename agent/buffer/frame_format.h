@@ -88,9 +88,10 @@ class FrameCodec {
   FrameHeader encode(const DocumentBatch& batch, size_t begin, size_t end, uint64_t first_seq,
                      uint64_t append_time_ms, std::string& out);
   // Verifies the payload against `header` and appends its records, leaving out the first
-  // `skip`, to `out`. Returns "" or why the frame is unusable (`out` then unchanged).
+  // `skip`, to `out`. Returns "" or why the frame is unusable (`out` then unchanged). A whole
+  // frame into an empty `out` is decoded into `storage` (see DiskQueue::read).
   std::string decode(const FrameHeader& header, std::string_view payload, uint64_t skip,
-                     DocumentBatch& out);
+                     DocumentBatch& out, std::string storage = {});
 
  private:
   ZSTD_CCtx_s* cctx_;

@@ -272,7 +272,7 @@ std::string SegmentedQueue::sync_locked() {
   return {};
 }
 
-std::optional<ReadFrame> SegmentedQueue::read(uint64_t from_seq) {
+std::optional<ReadFrame> SegmentedQueue::read(uint64_t from_seq, std::string storage) {
   std::lock_guard decode_lock(decode_mu_);
   std::string& bytes = read_buf_;
   while (true) {
@@ -319,7 +319,8 @@ std::optional<ReadFrame> SegmentedQueue::read(uint64_t from_seq) {
                h.frame_bytes() != ref.length) {
       err = "frame header differs from the index";
     } else {
-      err = decoder_.decode(h, std::string_view(bytes).substr(h.header_len), skip, out.documents);
+      err = decoder_.decode(h, std::string_view(bytes).substr(h.header_len), skip, out.documents,
+                            std::move(storage));
     }
     if (err.empty()) {
       out.first_seq = ref.first_seq + skip;

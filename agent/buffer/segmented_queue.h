@@ -30,7 +30,8 @@ class SegmentedQueue final : public DiskQueue {
 
   AppendResult append(const DocumentBatch& documents, uint64_t* first_seq) override;
   std::string sync() override;
-  std::optional<ReadFrame> read(uint64_t from_seq) override;
+  using DiskQueue::read;
+  std::optional<ReadFrame> read(uint64_t from_seq, std::string storage) override;
   uint64_t cursor(const std::string& output) override;
   std::string commit(const std::string& output, uint64_t next_seq) override;
   QueueStats stats() override;

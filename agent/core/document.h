@@ -85,6 +85,13 @@ class DocumentBatch {
   size_t size() const { return entries_.size(); }
   bool empty() const { return entries_.empty(); }
   size_t bytes() const { return bytes_; }  // of ids, targets and documents
+  // Empties the batch and hands over its memory, size and all: a frame decoded into it
+  // (DiskQueue::read) neither allocates nor zero-fills what it overwrites anyway.
+  std::string release() {
+    std::string data = std::move(data_);
+    clear();
+    return data;
+  }
   void clear() {
     data_.clear();
     entries_.clear();

@@ -27,6 +27,7 @@
 #include "agent/core/log.h"
 #include "agent/core/output_runner.h"
 #include "agent/delivery/batch_output.h"
+#include "agent/delivery/batch_reading.h"
 #include "agent/delivery/cursor_saver.h"
 #include "agent/delivery/delivery_settings.h"
 #include "agent/delivery/failure_streak.h"
@@ -101,16 +102,16 @@ class BatchDriver : public OutputRunner {
   loop::Timer flush_timer_;
 
   std::map<uint64_t, std::unique_ptr<Batch>> in_flight_;  // by first_seq
-  std::unique_ptr<Batch> next_;             // read ahead: filling, or ready and waiting for a slot
-  bool next_ready_ = false;                 // next_ is encoded and may be dispatched
-  bool reading_ = false;                    // a read job owns the batch being read
-  std::optional<buffer::ReadFrame> carry_;  // the rest of the last frame read (read jobs only)
-  bool caught_up_ = false;                  // the last read reached the end of the queue
-  bool flush_due_ = false;                  // flush_interval passed: send next_ however full
-  bool woken_ = false;                      // records were appended while a read was under way
-  unsigned jobs_ = 0;                       // encode and dead-letter jobs on the thread pool
-  uint64_t requests_ = 0;                   // requests in flight, not yet answered
-  size_t awaiting_ = 0;  // batches answered, waiting for the receiver's confirmation
+  std::unique_ptr<Batch> next_;  // read ahead: filling, or ready and waiting for a slot
+  bool next_ready_ = false;      // next_ is encoded and may be dispatched
+  bool reading_ = false;         // a read job owns the batch being read
+  FrameCarry carry_;             // what the last read left (read jobs only)
+  bool caught_up_ = false;       // the last read reached the end of the queue
+  bool flush_due_ = false;       // flush_interval passed: send next_ however full
+  bool woken_ = false;           // records were appended while a read was under way
+  unsigned jobs_ = 0;            // encode and dead-letter jobs on the thread pool
+  uint64_t requests_ = 0;        // requests in flight, not yet answered
+  size_t awaiting_ = 0;          // batches answered, waiting for the receiver's confirmation
 
   CursorSaver cursor_;
 

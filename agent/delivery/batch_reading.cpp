@@ -9,16 +9,18 @@ bool has_room(const DocumentBatch& docs, const BatchLimits& limits) {
 }
 
 bool fill_from_queue(buffer::DiskQueue& queue, uint64_t& next_seq, DocumentBatch& docs,
-                     const BatchLimits& limits, std::optional<buffer::ReadFrame>& carry) {
+                     const BatchLimits& limits, FrameCarry& carry) {
+  std::optional<buffer::ReadFrame>& held = carry.frame;
   while (has_room(docs, limits)) {
-    if (!carry || next_seq >= carry->next_seq || next_seq < carry->first_seq) {
-      carry = queue.read(next_seq);
-      if (!carry) return true;
+    if (!held || next_seq >= held->next_seq || next_seq < held->first_seq) {
+      if (held) carry.storage = held->documents.release();
+      held = queue.read(next_seq, std::move(carry.storage));
+      if (!held) return true;
       // A frame set aside as damaged is skipped: the next one may start later.
-      next_seq = std::max(next_seq, carry->first_seq);
+      next_seq = std::max(next_seq, held->first_seq);
     }
-    DocumentBatch& frame = carry->documents;
-    const size_t begin = static_cast<size_t>(next_seq - carry->first_seq);
+    DocumentBatch& frame = held->documents;
+    const size_t begin = static_cast<size_t>(next_seq - held->first_seq);
     size_t end = begin;
     size_t count = docs.size();
     uint64_t bytes = docs.bytes();
@@ -27,14 +29,17 @@ bool fill_from_queue(buffer::DiskQueue& queue, uint64_t& next_seq, DocumentBatch
       bytes += d.id.size() + d.index.size() + d.json.size();
       ++count;
     }
-    next_seq = carry->first_seq + end;
+    next_seq = held->first_seq + end;
     if (docs.empty() && begin == 0 && end == frame.size()) {
       docs = std::move(frame);  // the whole frame: no copy
     } else {
       docs.reserve(bytes - docs.bytes(), end - begin);
       docs.append(frame, begin, end);
     }
-    if (end == frame.size()) carry.reset();
+    if (end == frame.size()) {
+      carry.storage = frame.release();
+      held.reset();
+    }
   }
   return false;
 }

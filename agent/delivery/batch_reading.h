@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "agent/buffer/disk_queue.h"
@@ -17,6 +18,13 @@ struct BatchLimits {
   uint64_t max_bytes = 5ull << 20;
 };
 
+// What fill_from_queue keeps from one call to the next: the rest of the last frame read, and
+// the memory of the one before, which the next frame is decoded into.
+struct FrameCarry {
+  std::optional<buffer::ReadFrame> frame;
+  std::string storage;
+};
+
 // Whether `docs` has room for more under `limits`.
 bool has_room(const DocumentBatch& docs, const BatchLimits& limits);
 
@@ -26,7 +34,7 @@ bool has_room(const DocumentBatch& docs, const BatchLimits& limits);
 // frame is read and decompressed once; a whole frame that fits an empty batch is moved, not
 // copied. Returns true when it reached the end of the queue.
 bool fill_from_queue(buffer::DiskQueue& queue, uint64_t& next_seq, DocumentBatch& docs,
-                     const BatchLimits& limits, std::optional<buffer::ReadFrame>& carry);
+                     const BatchLimits& limits, FrameCarry& carry);
 
 // The documents `output` wants, as lists of indexes of at most max_records documents and
 // max_bytes each (a single larger document gets a list of its own).

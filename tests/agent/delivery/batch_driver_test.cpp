@@ -53,7 +53,7 @@ TEST_CASE("a batch takes at most max_records of a larger frame; the rest waits i
   f.queue->append(docs(0, 250));  // one frame each
   f.queue->append(docs(250, 70));
   const BatchLimits limits{100, 1u << 20};
-  std::optional<buffer::ReadFrame> carry;
+  FrameCarry carry;
   uint64_t next_seq = 0;
   std::vector<size_t> sizes;
   std::vector<std::string> ids;
@@ -62,7 +62,7 @@ TEST_CASE("a batch takes at most max_records of a larger frame; the rest waits i
     DocumentBatch batch;
     hit_end = fill_from_queue(*f.queue, next_seq, batch, limits, carry);
     // Carried: the frame being cut, until it is used up.
-    if (!hit_end) CHECK(carry.has_value() == (next_seq != 250 && next_seq != 320));
+    if (!hit_end) CHECK(carry.frame.has_value() == (next_seq != 250 && next_seq != 320));
     sizes.push_back(batch.size());
     for (size_t i = 0; i < batch.size(); ++i)
       ids.emplace_back(batch[i].id);
@@ -74,6 +74,31 @@ TEST_CASE("a batch takes at most max_records of a larger frame; the rest waits i
   DocumentBatch all = docs(0, 320);
   for (size_t i = 0; i < ids.size(); ++i)
     CHECK(ids[i] == all[i].id);
+}
+
+TEST_CASE("the next frame is decoded into the memory of the frame used up before it") {
+  Fixture f;
+  f.queue->append(docs(0, 100));
+  f.queue->append(docs(100, 100));
+  const BatchLimits limits{60, 1u << 20};
+  FrameCarry carry;
+  uint64_t next_seq = 0;
+  DocumentBatch first;
+  CHECK_FALSE(fill_from_queue(*f.queue, next_seq, first, limits, carry));
+  REQUIRE(carry.frame);
+  const char* memory = carry.frame->documents.bytes_view().data();
+  // The first frame's last 40, then 20 of the second, decoded where the first one was.
+  DocumentBatch second;
+  CHECK_FALSE(fill_from_queue(*f.queue, next_seq, second, limits, carry));
+  REQUIRE(carry.frame);
+  CHECK(carry.frame->first_seq == 100);
+  CHECK(carry.frame->documents.bytes_view().data() == memory);
+  DocumentBatch all = docs(0, 200);
+  REQUIRE(second.size() == 60);
+  for (size_t i = 0; i < second.size(); ++i) {
+    CHECK(second[i].id == all[60 + i].id);
+    CHECK(second[i].json == all[60 + i].json);
+  }
 }
 
 TEST_CASE("a batch answered but not confirmed frees its slot; the cursor waits for it") {

@@ -39,7 +39,7 @@ TEST_CASE("max_bytes: a batch is read up to max_bytes, a request holds at most m
   Fixture f;
   f.queue->append(docs(10, 30));  // one frame of 30 documents, 100 JSON bytes each
   const BatchLimits limits{100, 1000};
-  std::optional<buffer::ReadFrame> carry;
+  FrameCarry carry;
   uint64_t next_seq = 0;
   std::vector<size_t> sizes;
   bool hit_end = false;
