@@ -3,7 +3,6 @@
 #include <xxhash.h>
 #include <zstd.h>
 
-#include <array>
 #include <cstring>
 #include <stdexcept>
 
@@ -107,21 +106,25 @@ bool parse_raw_records(std::string_view raw, uint32_t count, uint64_t skip, Docu
 }
 
 bool adopt_raw_records(std::string raw, uint32_t count, DocumentBatch& out) {
-  if (!raw_records_fit(raw, count)) return false;
   // Each record is its prefix then id, index and json back to back: the batch's own layout.
-  std::vector<std::array<uint32_t, 4>> entries;
+  // The records are checked as they are added, in one pass; if they do not fill the bytes
+  // exactly, `out` is emptied again.
+  out.adopt(std::move(raw), count);
+  const std::string_view bytes = out.bytes_view();
   size_t pos = 0;
   for (uint32_t i = 0; i < count; ++i) {
-    const char* p = raw.data() + pos;
-    uint32_t id_len = get_u32(p), index_len = get_u32(p + 4), json_len = get_u32(p + 8);
-    entries.push_back(
-        {static_cast<uint32_t>(pos + kRecordPrefixBytes), id_len, index_len, json_len});
-    pos += kRecordPrefixBytes + id_len + index_len + json_len;
+    if (bytes.size() - pos < kRecordPrefixBytes) break;
+    const char* p = bytes.data() + pos;
+    const uint32_t id_len = get_u32(p), index_len = get_u32(p + 4), json_len = get_u32(p + 8);
+    const uint64_t len = uint64_t{id_len} + index_len + json_len;
+    pos += kRecordPrefixBytes;
+    if (bytes.size() - pos < len) break;
+    out.add_in_place(pos, id_len, index_len, json_len);
+    pos += len;
   }
-  out.adopt(std::move(raw));
-  for (const auto& e : entries)
-    out.add_in_place(e[0], e[1], e[2], e[3]);
-  return true;
+  if (out.size() == count && pos == bytes.size()) return true;
+  out.clear();
+  return false;
 }
 
 std::vector<std::pair<size_t, size_t>> split_batch(const DocumentBatch& batch, size_t max_raw) {

@@ -54,11 +54,12 @@ class DocumentBatch {
     data_.reserve(data_.size() + bytes + count * kDocumentPrefixBytes);
     entries_.reserve(entries_.size() + count);
   }
-  // Takes `data` as the batch's bytes (the batch must be empty); the documents laid out in it
-  // as above are then added with add_in_place(), in order, without a copy.
-  void adopt(std::string data) {
+  // Takes `data` as the batch's bytes (the batch must be empty); the `count` documents laid out
+  // in it as above are then added with add_in_place(), in order, without a copy.
+  void adopt(std::string data, size_t count) {
     data_ = std::move(data);
     entries_.clear();
+    entries_.reserve(count);
     bytes_ = 0;
   }
   // The document whose id starts at `offset`, just after its prefix and the previous document.

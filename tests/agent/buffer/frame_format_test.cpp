@@ -117,6 +117,20 @@ TEST_CASE("raw records with lengths that do not add up are refused and add nothi
   huge[8] = '\xff';  // json_len of the first record
   CHECK_FALSE(parse_raw_records(huge, 2, 0, out));
   CHECK(out.empty());
+
+  // The same when the batch takes the bytes as its memory.
+  CHECK(adopt_raw_records(raw, 2, out));
+  CHECK(out.size() == 2);
+  CHECK(out[1].json == batch[1].json);
+  out.clear();
+  CHECK_FALSE(adopt_raw_records(raw, 3, out));
+  CHECK(out.empty());
+  CHECK_FALSE(adopt_raw_records(raw, 1, out));
+  CHECK(out.empty());
+  CHECK_FALSE(adopt_raw_records(raw.substr(0, raw.size() - 1), 2, out));
+  CHECK(out.empty());
+  CHECK_FALSE(adopt_raw_records(huge, 2, out));
+  CHECK(out.empty());
 }
 
 TEST_CASE("a large batch is split into frames of bounded size") {

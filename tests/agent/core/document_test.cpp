@@ -69,7 +69,7 @@ TEST_CASE("an adopted buffer in the same layout becomes the batch without a copy
   std::string bytes(made.records(0, 2));
   const char* storage = bytes.data();
   DocumentBatch adopted;
-  adopted.adopt(std::move(bytes));
+  adopted.adopt(std::move(bytes), 2);
   adopted.add_in_place(kDocumentPrefixBytes, 1, 1, 2);
   adopted.add_in_place(2 * kDocumentPrefixBytes + 4, 2, 2, 3);
   CHECK(adopted.bytes_view().data() == storage);
