@@ -147,9 +147,10 @@ bool parse_action_line(std::string_view line, uint64_t line_number, ActionLine& 
   rapidjson::Reader reader;
   rapidjson::ParseResult result;
   if (line.find('\0') == std::string_view::npos) {
+    // Parsed in place, in a copy of its own: strings are not copied once more to be decoded.
     action.text.assign(line);
-    rapidjson::StringStream stream(action.text.c_str());
-    result = reader.Parse(stream, handler);
+    rapidjson::InsituStringStream stream(action.text.data());
+    result = reader.Parse<rapidjson::kParseInsituFlag>(stream, handler);
   } else {  // a NUL would end a NUL-terminated stream early, and be taken for the line's end
     rapidjson::MemoryStream stream(line.data(), line.size());
     result = reader.Parse(stream, handler);

@@ -208,8 +208,17 @@ FakeResponse BulkProcessor::process(std::string_view body, std::string_view url_
                                           std::chrono::milliseconds(1)));
   json.Key("items");
   json.StartArray();
-  for (size_t i = 0; i < count_; ++i)
-    write_item(json, items_[i]);
+  cached_items_.clear();
+  for (size_t i = 0; i < count_; ++i) {
+    const Item& item = items_[i];
+    if (item_cache_ && item.outcome < Outcome::kConflict) {
+      if (const CachedItem& cached = cached_item(item, filter); cached.constant) {
+        json.FilteredElement(cached.json);
+        continue;
+      }
+    }
+    write_item(json, item);
+  }
   json.EndArray();
   json.EndObject();
   *items = count_;

@@ -146,4 +146,37 @@ void BulkProcessor::write_item(JsonOut& out, const Item& item) const {
   out.EndObject();
 }
 
+std::string BulkProcessor::write_item_alone(const Item& item, const FilterPath& filter) const {
+  std::string out;
+  JsonOut json(out, filter);
+  json.StartObject();
+  json.Key("items");
+  json.StartArray();
+  write_item(json, item);
+  json.EndArray();
+  json.EndObject();
+  // {"items":[<item>]}, or {} when the filter keeps nothing of it.
+  constexpr std::string_view kHead = "{\"items\":[", kTail = "]}";
+  if (out.size() <= kHead.size() + kTail.size()) return {};
+  return out.substr(kHead.size(), out.size() - kHead.size() - kTail.size());
+}
+
+const BulkProcessor::CachedItem& BulkProcessor::cached_item(const Item& item,
+                                                            const FilterPath& filter) {
+  for (const CachedItem& c : cached_items_) {
+    if (c.target == item.target && c.op == item.op && c.outcome == item.outcome) return c;
+  }
+  // Written twice with a different id and sequence number: the same text means it holds
+  // neither, and is the same for every such item.
+  Item probe = item;
+  probe.id = "a";
+  probe.seq_no = 0;
+  std::string first = write_item_alone(probe, filter);
+  probe.id = "b";
+  probe.seq_no = 1;
+  const bool constant = write_item_alone(probe, filter) == first;
+  return cached_items_.emplace_back(
+      CachedItem{item.target, item.op, item.outcome, constant, std::move(first)});
+}
+
 }  // namespace auditrelay::fakes::es

@@ -224,5 +224,10 @@ void JsonOut::Double(double value) {
 void JsonOut::Raw(std::string_view json) {
   if (begin_value()) writer_.RawValue(json.data(), json.size(), rapidjson::kObjectType);
 }
+void JsonOut::FilteredElement(std::string_view json) {
+  if (json.empty()) return;
+  if (!passthrough_) emit_ancestors();
+  writer_.RawValue(json.data(), json.size(), rapidjson::kObjectType);
+}
 
 }  // namespace auditrelay::fakes::es

@@ -45,6 +45,13 @@ inline bool Writer<auditrelay::fakes::es::StringOutput>::ScanWriteUnescapedStrin
   is.src_ = p;
   return p != end;
 }
+// And a raw value (the bulk items written once per request, stored documents) in one append.
+template <>
+inline bool Writer<auditrelay::fakes::es::StringOutput>::WriteRawValue(const Ch* json,
+                                                                       size_t length) {
+  os_->out->append(json, length);
+  return true;
+}
 }  // namespace rapidjson
 
 namespace auditrelay::fakes::es {
@@ -106,6 +113,9 @@ class JsonOut {
   void Double(double value);
   // An already serialized JSON value (a stored document, say), written as is.
   void Raw(std::string_view json);
+  // An array element already filtered for this very position (written through the same
+  // filter in a JsonOut of its own), written as is; "" (nothing kept of it) writes nothing.
+  void FilteredElement(std::string_view json);
 
   // Key + value shorthands.
   void Field(std::string_view key, std::string_view value) {
