@@ -30,12 +30,13 @@ class DocumentBatch {
     put_u32(prefix, static_cast<uint32_t>(id.size()));
     put_u32(prefix + 4, static_cast<uint32_t>(index.size()));
     put_u32(prefix + 8, static_cast<uint32_t>(json.size()));
+    const size_t offset = data_.size() + kDocumentPrefixBytes;
     data_.append(prefix, sizeof prefix);
-    add_in_place(data_.size(), static_cast<uint32_t>(id.size()),
-                 static_cast<uint32_t>(index.size()), json.size());
     data_.append(id);
     data_.append(index);
     data_.append(json);
+    add_in_place(offset, static_cast<uint32_t>(id.size()), static_cast<uint32_t>(index.size()),
+                 json.size());
   }
   // Documents [begin, end) of `from`, copied in one piece.
   void append(const DocumentBatch& from, size_t begin, size_t end) {

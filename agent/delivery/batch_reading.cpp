@@ -30,13 +30,14 @@ bool fill_from_queue(buffer::DiskQueue& queue, uint64_t& next_seq, DocumentBatch
       ++count;
     }
     next_seq = held->first_seq + end;
-    if (docs.empty() && begin == 0 && end == frame.size()) {
-      docs = std::move(frame);  // the whole frame: no copy
+    const bool used_up = end == frame.size();
+    if (docs.empty() && begin == 0 && used_up) {
+      docs = std::move(frame);  // the whole frame: no copy (and no memory left to keep)
     } else {
       docs.reserve(bytes - docs.bytes(), end - begin);
       docs.append(frame, begin, end);
     }
-    if (end == frame.size()) {
+    if (used_up) {
       carry.storage = frame.release();
       held.reset();
     }
