@@ -1,5 +1,7 @@
 #include "agent/normalize/timestamp.h"
 
+#include <cstring>
+
 namespace auditrelay::normalize {
 namespace {
 
@@ -176,6 +178,14 @@ UtcTimestamp format_utc_millis(int64_t millis) {
 std::optional<UtcTimestamp> normalize_timestamp(std::string_view text) {
   const std::optional<int64_t> millis = parse_rfc3339_millis(text);
   if (!millis) return std::nullopt;
+  // Already in the output's form (upper-case 'T', three fraction digits, 'Z'), as most
+  // producers write it: formatting the parsed instant would give the same bytes.
+  if (text.size() == UtcTimestamp::kLength && text[10] == 'T' && text[19] == '.' &&
+      text[23] == 'Z') {
+    UtcTimestamp same;
+    std::memcpy(same.text, text.data(), UtcTimestamp::kLength);
+    return same;
+  }
   return format_utc_millis(*millis);
 }
 

@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdio>
+#include <optional>
 #include <string>
 
 namespace auditrelay::normalize {
@@ -34,6 +36,32 @@ TEST_CASE("offsets carry across days, months, years and leap days") {
   CHECK(normalized("1969-12-31T23:59:59.999Z") == "1969-12-31T23:59:59.999Z");
   CHECK(normalized("0000-01-01T00:00:00Z") == "0000-01-01T00:00:00.000Z");
   CHECK(normalized("9999-12-31T23:59:59.999Z") == "9999-12-31T23:59:59.999Z");
+}
+
+TEST_CASE("a timestamp already in the output's form comes out as formatting its instant would") {
+  // Every month's first and last days across leap and common years, at varied times.
+  int checked = 0;
+  for (int year : {0, 1969, 1970, 2000, 2024, 2025, 2100, 9999}) {
+    for (int month = 1; month <= 12; ++month) {
+      for (int day : {1, 28, 29, 30, 31}) {
+        char text[32];
+        std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", year, month, day,
+                      (day * 7) % 24, (month * 13) % 60, (year + day) % 60, (year * day) % 1000);
+        const std::optional<int64_t> millis = parse_rfc3339_millis(text);
+        CAPTURE(text);
+        if (!millis) {
+          CHECK(normalized(text) == "<rejected>");  // Feb 30, Apr 31 and the like
+          continue;
+        }
+        CHECK(normalized(text) == format_utc_millis(*millis).view());
+        ++checked;
+      }
+    }
+  }
+  CHECK(checked > 400);
+  // The same length in another form is formatted, not copied.
+  CHECK(normalized("2026-01-16t18:22:11.123z") == "2026-01-16T18:22:11.123Z");
+  CHECK(normalized("2026-01-16T18:22:11.123z") == "2026-01-16T18:22:11.123Z");
 }
 
 TEST_CASE("epoch milliseconds") {
