@@ -57,6 +57,23 @@ TEST_CASE("random strings, ASCII and not") {
   }
 }
 
+TEST_CASE("a NUL byte anywhere in a record is refused as such") {
+  JsonReader reader;
+  for (std::string_view valid :
+       {R"({"s":"text","n":12,"b":true,"a":[1,null]})", R"({})", R"({"k":"\u0000"})"}) {
+    REQUIRE_FALSE(reader.parse(valid, 8));  // an escaped NUL is fine
+    for (size_t at = 0; at <= valid.size(); ++at) {
+      std::string raw(valid);
+      raw.insert(at, 1, '\0');
+      CAPTURE(raw);
+      const std::optional<Rejection> rejection = reader.parse(raw, 8);
+      REQUIRE(rejection);
+      CHECK(rejection->reason == RejectReason::kInvalidJson);
+      CHECK(rejection->message == "NUL byte at offset " + std::to_string(at));
+    }
+  }
+}
+
 TEST_CASE("an unterminated string stops at the end of the record") {
   JsonReader reader;
   for (size_t length = 0; length < 24; ++length) {
