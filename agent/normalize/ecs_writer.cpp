@@ -85,10 +85,8 @@ void write_container(JsonWriter& w, const simdjson::dom::element& value) {
   }
   w.StartObject();
   const simdjson::dom::object object = value.get_object().value_unsafe();
-  for (const simdjson::dom::key_value_pair member : object) {
-    write_key(w, member.key);
-    write_value(w, member.value);
-  }
+  for (const simdjson::dom::key_value_pair member : object)
+    write_record_member(w, member);
   w.EndObject();
 }
 

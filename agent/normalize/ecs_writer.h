@@ -54,7 +54,15 @@ class JsonWriter {
   void Reset(OutputBuffer& out) {
     out_ = &out;
     comma_ = false;
+    record_strings_plain_ = false;
   }
+
+  // Set when no string parsed from the record being written needs an escape, so that
+  // write_value() and write_record_member() skip the check. That holds when the record's text
+  // has no backslash: a JSON string can then hold no '"' or '\\', and simdjson refuses one
+  // holding a raw control byte (UNESCAPED_CHARS).
+  void SetRecordStringsPlain(bool plain) { record_strings_plain_ = plain; }
+  bool RecordStringsPlain() const { return record_strings_plain_; }
 
   void StartObject() { open('{'); }
   void EndObject() { close('}'); }
@@ -136,6 +144,7 @@ class JsonWriter {
   OutputBuffer* out_;
   char* top_ = nullptr;  // the end of the last push()
   bool comma_ = false;
+  bool record_strings_plain_ = false;
 };
 
 // True when one of the 8 bytes of `word` is one JSON requires escaped: '"', '\\' or a control
@@ -229,13 +238,27 @@ inline void write_member(JsonWriter& w, const char (&key)[N], const char (&value
 // Copies an array or object unchanged. Recursive, but the reader has bounded the nesting.
 void write_container(JsonWriter& w, const simdjson::dom::element& value);
 
-// Copies `value` unchanged. Scalars here, containers out of line, so that the common case
-// (a string) is a small function.
+// A key or string value parsed from the record being written: checked for escapes unless the
+// writer knows that none of the record's strings needs one.
+inline void write_record_string(JsonWriter& w, std::string_view s, bool is_key) {
+  if (w.RecordStringsPlain() || !needs_json_escape(s)) {
+    if (is_key) {
+      w.PlainKey(s);
+    } else {
+      w.PlainString(s);
+    }
+  } else {
+    w.EscapedString(s, is_key);
+  }
+}
+
+// Copies `value`, a value of the record being written, unchanged. Scalars here, containers out
+// of line, so that the common case (a string) is a small function.
 inline void write_value(JsonWriter& w, const simdjson::dom::element& value) {
   using Type = simdjson::dom::element_type;
   switch (value.type()) {
     case Type::STRING:
-      write_string(w, value.get_string().value_unsafe());
+      write_record_string(w, value.get_string().value_unsafe(), false);
       return;
     case Type::ARRAY:
     case Type::OBJECT:
@@ -262,6 +285,11 @@ inline void write_value(JsonWriter& w, const simdjson::dom::element& value) {
 inline void write_member(JsonWriter& w, std::string_view key, const simdjson::dom::element& value) {
   write_key(w, key);
   write_value(w, value);
+}
+// A member of the record being written, copied unchanged.
+inline void write_record_member(JsonWriter& w, const simdjson::dom::key_value_pair& member) {
+  write_record_string(w, member.key, true);
+  write_value(w, member.value);
 }
 template <size_t N>
 inline void write_member(JsonWriter& w, const char (&key)[N], const simdjson::dom::element& value) {

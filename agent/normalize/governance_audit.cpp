@@ -159,7 +159,7 @@ void write_unmapped(JsonWriter& w, const std::vector<Member>& unmapped, const Sl
   write_key(w, "unmapped");
   w.StartObject();
   for (const Member& member : unmapped)
-    write_member(w, member.key, member.value);
+    write_record_member(w, member);
   if (bad_ip) write_member(w, kNames[kIpAddress], *bad_ip);
   w.EndObject();
 }

@@ -123,6 +123,7 @@ std::optional<Rejection> Normalizer::normalize(std::string_view raw, Schema sche
 
   s.output.Clear();
   s.writer.Reset(s.output);
+  s.writer.SetRecordStringsPlain(raw.find('\\') == std::string_view::npos);
   RecordContext ctx{.options = options_,
                     .where = where,
                     .raw = raw,

@@ -65,7 +65,7 @@ void write_event_with_id(JsonWriter& w, const Slot& event, std::string_view id) 
   w.StartObject();
   if (event) {
     for (const Member member : object_of(*event)) {
-      if (member.key != "id") write_member(w, member.key, member.value);
+      if (member.key != "id") write_record_member(w, member);
     }
   }
   write_member(w, "id", id);
@@ -89,7 +89,7 @@ void write_record(JsonWriter& w, const Json& record, const Additions& add, std::
       }
       continue;
     }
-    write_member(w, key, member.value);
+    write_record_member(w, member);
   }
   w.EndObject();
 }

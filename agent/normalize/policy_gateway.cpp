@@ -150,7 +150,7 @@ void write_policy(JsonWriter& w, const Slots& slots, const std::vector<Member>& 
     write_key(w, "unmapped");
     w.StartObject();
     for (const Member& member : unmapped)
-      write_member(w, member.key, member.value);
+      write_record_member(w, member);
     w.EndObject();
   }
   w.EndObject();

@@ -74,6 +74,20 @@ TEST_CASE("a NUL byte anywhere in a record is refused as such") {
   }
 }
 
+TEST_CASE("a raw control byte in a key or a string is refused") {
+  // The normalizer copies the strings of a record without a backslash unchecked for escapes
+  // (JsonWriter::SetRecordStringsPlain): that needs every string holding one to be refused.
+  JsonReader reader;
+  for (int c = 0x01; c < 0x20; ++c) {
+    const std::string byte(1, static_cast<char>(c));
+    for (const std::string& raw : {R"({"s":"a)" + byte + R"(b"})", R"({"a)" + byte + R"(b":1})",
+                                   R"({"s":[")" + byte + R"("]})"}) {
+      CAPTURE(c);
+      CHECK(reader.parse(raw, 8).has_value());
+    }
+  }
+}
+
 TEST_CASE("an unterminated string stops at the end of the record") {
   JsonReader reader;
   for (size_t length = 0; length < 24; ++length) {

@@ -267,6 +267,40 @@ TEST_CASE("policy.unmapped values are written exactly as rapidjson writes them")
   CHECK(n.json.substr(n.json.size() - written.size()) == written);
 }
 
+TEST_CASE("strings skip the escape check only in records without a backslash") {
+  // Strings are copied unchecked when the record's text holds no backslash; one backslash
+  // anywhere, even in an escape that decodes to a plain byte, gets them all checked. The same
+  // normalizer runs a record of each kind in turn, so the choice is made per record.
+  Normalizer normalizer(NormalizeOptions{});
+  const std::string plain = record(R"(,"policy_user":"ü/'#]","k#":{"a'":["x y",1]})");
+  const std::string escaped =
+      record(R"(,"policy_user":"q\"u","k\"#":{"a\/":["x\ty",1]},"model":"\u00fc")");
+  for (int round = 0; round < 2; ++round) {
+    for (const std::string& raw : {plain, escaped}) {
+      CAPTURE(raw);
+      const Normalized n = run(normalizer, raw, kSchema);
+      REQUIRE(n.ok());  // run() parses the document back: it must be valid JSON
+      rapidjson::Document input;
+      input.Parse(raw.c_str(), raw.size());
+      REQUIRE_FALSE(input.HasParseError());
+      for (const auto& member : input.GetObject()) {
+        const std::string_view key = member.name.GetString();
+        if (key == "policy_user") {
+          CHECK(*at(n.doc, "user.id") == member.value);
+        } else if (key == "model") {
+          CHECK(*at(n.doc, "gen_ai.request.model") == member.value);
+        } else if (key != "policy_id" && key != "decision" && key != "created_at") {
+          const rapidjson::Value* unmapped = at(n.doc, "policy.unmapped");
+          REQUIRE(unmapped != nullptr);
+          const auto it = unmapped->FindMember(member.name);
+          REQUIRE(it != unmapped->MemberEnd());
+          CHECK(it->value == member.value);
+        }
+      }
+    }
+  }
+}
+
 TEST_CASE("a null optional field is absent everywhere") {
   const Normalized n =
       run(record(R"(,"reason_code":null,"policy_user":null,"model":null,"enforced":null,)"
@@ -342,6 +376,27 @@ TEST_CASE("an unparsable created_at is rejected with the field and value") {
 TEST_CASE("a known field given twice is rejected") {
   const Normalized n = run(record(R"(,"decision":"block")"), kSchema);
   CHECK(n.reason() == RejectReason::kInvalidJson);
+}
+
+TEST_CASE("a key is a known field only when every byte matches its name") {
+  // Field names are compared a word at a time: a key one byte off a name, at any position, of
+  // the lengths the names have (5 to 20 bytes), is not that field but an unmapped one.
+  for (const std::string_view name : {"model", "project_id", "policy_user", "rollout_mode",
+                                      "policy_target", "effective_decision"}) {
+    CAPTURE(name);
+    const Normalized same = run(record(R"(,")" + std::string(name) + R"(":"v")"), kSchema);
+    REQUIRE(same.ok());
+    CHECK(str(same, "policy." + std::string(name)) == "v");
+    for (size_t at = 0; at < name.size(); ++at) {
+      std::string key(name);
+      key[at] = key[at] == 'x' ? 'y' : 'x';
+      CAPTURE(key);
+      const Normalized n = run(record(R"(,")" + key + R"(":"v")"), kSchema);
+      REQUIRE(n.ok());
+      CHECK_FALSE(has(n, "policy." + std::string(name)));
+      CHECK(str(n, "policy.unmapped." + key) == "v");
+    }
+  }
 }
 
 }  // namespace
