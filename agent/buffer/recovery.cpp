@@ -1,6 +1,7 @@
 #include "agent/buffer/recovery.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -49,7 +50,7 @@ struct Repairer {
 
   // Builds the index of one segment file, repairing it first. Leaves `segment.frames` empty
   // when nothing usable is left.
-  void recover(Segment& segment, const std::string& bytes, bool last, uint64_t min_seq,
+  void recover(Segment& segment, SegmentBytes& bytes, bool last, uint64_t min_seq,
                uint64_t& floor) {
     SegmentScan scan = scan_segment(bytes, last, min_seq);
     floor = std::max(floor, scan.damaged_end_seq);
@@ -60,8 +61,7 @@ struct Repairer {
       std::string line = "corrupt frame in " + name + " at offset " + std::to_string(c.offset) +
                          " (" + std::to_string(c.length) + " bytes): " + c.reason;
       if (repair) {
-        std::string err = set_aside_corrupt(dir, segment, c.offset,
-                                            std::string_view(bytes).substr(c.offset, c.length));
+        std::string err = set_aside_corrupt(dir, segment, c.offset, bytes.read(c.offset, c.length));
         line += err.empty() ? ", set aside in corrupt/" : ", could not be set aside: " + err;
       }
       note(std::move(line));
@@ -87,11 +87,12 @@ struct Repairer {
       return;
     }
     // Rewrite the segment with its good frames only (temporary file, fsync, rename), so the
-    // corrupt bytes are not met again at every start.
+    // corrupt bytes are not met again at every start. (Only this repair holds a segment's
+    // worth of bytes in memory.)
     std::string content;
     for (FrameRef& f : segment.frames) {
       uint64_t offset = content.size();
-      content.append(bytes, f.offset, f.length);
+      content.append(bytes.read(f.offset, f.length));
       f.offset = offset;
     }
     if (std::string err = replace_file_atomically(segment.path, content); !err.empty()) {
@@ -155,24 +156,34 @@ RecoveredSegments recover_segments(const fs::path& dir, bool repair, RecoveryRep
     }
   }
   uint64_t min_seq = 0;
-  std::string bytes;
   for (size_t i = 0; i < files.size(); ++i) {
     Segment segment;
     segment.name_seq = files[i].first;
     segment.path = files[i].second;
-    if (std::string err = read_whole_file(segment.path, bytes); !err.empty()) {
-      // Left in place: its name must not be reused by a new segment.
+    // Left in place when it cannot be read: its name must not be reused by a new segment.
+    auto unreadable = [&](const std::string& err) {
       out.next_seq_floor = std::max(out.next_seq_floor, segment.name_seq + 1);
       r.note("cannot read segment, skipped: " + err);
+    };
+    UniqueFd fd(::open(segment.path.c_str(), O_RDONLY | O_CLOEXEC));
+    struct stat st {};
+    if (!fd.valid() || ::fstat(fd.get(), &st) != 0) {
+      unreadable(errno_message(fd.valid() ? "stat" : "open", segment.path));
       continue;
     }
-    if (bytes.empty()) {
+    if (st.st_size == 0) {
       if (repair) r.remove(segment.path);  // created just before a crash
       continue;
     }
+    FileBytes bytes(fd.get(), static_cast<uint64_t>(st.st_size));
     // The file's name is the first sequence number written to it.
     out.next_seq_floor = std::max(out.next_seq_floor, segment.name_seq + 1);
-    r.recover(segment, bytes, i == last, min_seq, out.next_seq_floor);
+    try {
+      r.recover(segment, bytes, i == last, min_seq, out.next_seq_floor);
+    } catch (const std::runtime_error& e) {
+      unreadable(e.what());  // recover() changes the file only after its last read
+      continue;
+    }
     if (segment.frames.empty()) {
       if (repair) r.remove(segment.path);
       continue;

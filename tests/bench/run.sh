@@ -9,11 +9,11 @@
 # scenario runs over N generated records (default 1,000,000); the table goes to stdout and the
 # results to BUILD_DIR/bench-results.json. Generated data lives in a temporary directory under
 # BUILD_DIR, removed at the end unless --keep. --only runs some scenarios: normalize, tail-file,
-# buffer, tail-elasticsearch, tail-splunk-hec, tail-splunk-hec-ack, tail-fanout, http-elasticsearch,
-# report (`auditrelay report` over M normalized documents in a .zst file; default 10,000,000).
-# Needs bash, zstd,
-# coreutils and awk only (no python; the fakes listen on 127.0.0.1 and are driven through bash's
-# /dev/tcp; the HTTP input's load comes from tests/bench's auditrelay_bench_http_load).
+# buffer, tail-elasticsearch, backlog-elasticsearch, tail-splunk-hec, tail-splunk-hec-ack,
+# tail-fanout, http-elasticsearch, report (`auditrelay report` over M normalized documents in a
+# .zst file; default 10,000,000). Needs bash, zstd, coreutils and awk only (no python; the fakes
+# listen on 127.0.0.1 and are driven through bash's /dev/tcp; the HTTP input's load comes from
+# tests/bench's auditrelay_bench_http_load).
 set -euo pipefail
 
 usage() {
@@ -27,7 +27,7 @@ die() {
   exit 1
 }
 
-all_scenarios="normalize tail-file buffer tail-elasticsearch tail-splunk-hec tail-splunk-hec-ack tail-fanout http-elasticsearch report"
+all_scenarios="normalize tail-file buffer tail-elasticsearch backlog-elasticsearch tail-splunk-hec tail-splunk-hec-ack tail-fanout http-elasticsearch report"
 
 # ------------------------------------------------------------------------------------------------
 # Arguments
@@ -83,7 +83,7 @@ rusage_helper=$build_dir/tests/bench/auditrelay_bench_rusage
 [ -x "$agent" ] || die "$agent is missing (build the 'auditrelay' target)"
 [ -x "$generator" ] || die "$generator is missing (build with -DAUDITRELAY_BUILD_TESTS=ON)"
 fake_es=$build_dir/tests/fakes/fake_elasticsearch
-if selected tail-elasticsearch || selected http-elasticsearch; then
+if selected tail-elasticsearch || selected backlog-elasticsearch || selected http-elasticsearch; then
   [ -x "$fake_es" ] || die "$fake_es is missing (build the 'fake_elasticsearch' target)"
 fi
 http_load=$build_dir/tests/bench/auditrelay_bench_http_load
@@ -491,6 +491,44 @@ sink_cpu_report() {
 # for under the table, may be empty).
 # sink_service, when set (for the call: `sink_service=... bench_tail_sink ...`), holds more lines
 # of the config's `service:` section.
+# tail_sink_config DIR OUTPUT_FN [SERVICE_LINES]: the config of bench_tail_sink's scenarios: the
+# tail input over DIR/input.jsonl, the buffer in DIR/state, the output OUTPUT_FN prints.
+tail_sink_config() {
+  local dir=$1 output_fn=$2 service=${3:-}
+  cat <<EOF
+service:
+  log_level: warn
+  storage: {path: "$dir/state", sync: batch}
+EOF
+  [ -z "$service" ] || printf '%s\n' "$service"
+  cat <<EOF
+pipeline:
+  normalize: {dataset: policy_gateway.audit, namespace: bench}
+  inputs:
+    - type: tail
+      paths: ["$dir/input.jsonl"]
+      read_from_head: true
+      schema: policy_gateway
+  outputs:
+EOF
+  "$output_fn"
+}
+
+# fill_backlog DIR OUTPUT_FN: the receiver is down: the agent runs once with the output sent to
+# 127.0.0.1:1, where nothing listens (connection refused, retried), so every record is read and
+# buffered and none delivered; it stops 1 s after reading everything. The buffer must then hold
+# all N records for the output, as `auditrelay buffer status` says.
+fill_backlog() {
+  local dir=$1 output_fn=$2 status
+  tail_sink_config "$dir" "$output_fn" "  shutdown_timeout: 1s" |
+    sed 's|http://127.0.0.1:[0-9]*|http://127.0.0.1:1|' >"$dir/fill.yaml"
+  "$agent" run -c "$dir/fill.yaml" --once >"$dir/fill.out" 2>"$dir/fill.err" || true
+  status=$("$agent" buffer status -c "$dir/fill.yaml" 2>&1) ||
+    die "auditrelay buffer status -c $dir/fill.yaml failed: $status"
+  grep -q "backlog: $records records" <<<"$status" ||
+    die "filling the buffer did not leave $records records waiting: $status"
+}
+
 bench_tail_sink() {
   local title=$1 subdir=$2 output_fn=$3 check_fn=$4 prefix=$5 label=$6
   shift 6
@@ -506,25 +544,8 @@ bench_tail_sink() {
     ln "$pg_file" "$dir/input.jsonl" 2>/dev/null || cp "$pg_file" "$dir/input.jsonl"
     cfg=$dir/auditrelay.yaml
     dead_letter=$dir/state/dead_letter.ndjson  # the default place
-    {
-      cat <<EOF
-service:
-  log_level: warn
-  storage: {path: "$dir/state", sync: batch}
-EOF
-      [ -z "${sink_service:-}" ] || printf '%s\n' "$sink_service"
-      cat <<EOF
-pipeline:
-  normalize: {dataset: policy_gateway.audit, namespace: bench}
-  inputs:
-    - type: tail
-      paths: ["$dir/input.jsonl"]
-      read_from_head: true
-      schema: policy_gateway
-  outputs:
-EOF
-      "$output_fn"
-    } >"$cfg"
+    tail_sink_config "$dir" "$output_fn" "${sink_service:-}" >"$cfg"
+    [ -z "${sink_backlog:-}" ] || fill_backlog "$dir" "$output_fn"
     fake_http POST /_fake/reset >/dev/null
     t0=$(proc_cpu_ticks "$fake_pid")
     measure "$dir/run.out" "$dir/run.err" "$agent" run -c "$cfg" --once
@@ -610,6 +631,16 @@ es_check() {
 bench_tail_elasticsearch() {
   bench_tail_sink "tail -> buffer -> elasticsearch" tail-es es_output es_check \
     fake_es "fake Elasticsearch" "$fake_es" --expect-documents "$records"
+}
+
+# backlog-elasticsearch: an outage, then the restart: N records wait in the buffer
+# (fill_backlog) and the agent, started again with the receiver up, delivers them (the tail input
+# has nothing new to read). Measured: that second run, from start (which scans the buffer) to
+# the last record delivered.
+bench_backlog_elasticsearch() {
+  sink_backlog=1 \
+    bench_tail_sink "buffer backlog -> elasticsearch (restart)" backlog-es es_output es_check \
+    fake_es_backlog "fake Elasticsearch" "$fake_es" --expect-documents "$records"
 }
 
 hec_token=auditrelay-bench-token
@@ -985,6 +1016,7 @@ fi
 selected tail-file && bench_tail_file
 selected buffer && bench_buffer
 selected tail-elasticsearch && bench_tail_elasticsearch
+selected backlog-elasticsearch && bench_backlog_elasticsearch
 selected tail-splunk-hec && bench_tail_splunk_hec
 selected tail-splunk-hec-ack && bench_tail_splunk_hec_ack
 selected tail-fanout && bench_tail_fanout

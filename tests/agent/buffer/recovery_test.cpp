@@ -158,6 +158,21 @@ TEST_CASE("empty segment files, stray temporaries and garbage-only segments are 
   CHECK(first >= 21);  // 20 was the name of a segment: it may have been handed out
 }
 
+TEST_CASE("a segment that cannot be read is skipped and its name is not handed out again") {
+  TempDir tmp;
+  write_frames(tmp.path(), 2);  // seqs 0..9 in segment 0
+  // A directory where a segment file should be: opened, but every read fails.
+  std::filesystem::create_directory(segments_dir(tmp.path()) / segment_file_name(20));
+  RecoveryReport report;
+  auto q = DiskQueue::open(options_for(tmp.path()), {"out"}, &report);
+  REQUIRE(report.notes.size() == 1);
+  CHECK(report.notes[0].starts_with("cannot read segment, skipped: read: "));
+  CHECK(ids(read_all(*q)) == expected_ids(0, 10));
+  uint64_t first = 0;
+  q->append(make_batch(100, 1), &first);
+  CHECK(first >= 21);
+}
+
 TEST_CASE("a frame damaged after open is set aside when read, and reading goes on") {
   TempDir tmp;
   std::vector<uint64_t> starts = write_frames(tmp.path(), 3);

@@ -1,8 +1,11 @@
 #include "agent/buffer/segment_scan.h"
 
 #include <doctest/doctest.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "tests/agent/buffer/buffer_test_support.h"
+#include "tests/support/temp_dir.h"
 
 using namespace auditrelay;
 using namespace auditrelay::buffer;
@@ -16,7 +19,7 @@ std::string three_frames(std::vector<size_t>& starts) {
   std::string bytes;
   for (uint64_t f = 0; f < 3; ++f) {
     starts.push_back(bytes.size());
-    DocumentBatch batch = test::make_batch(f * 5, 5);
+    DocumentBatch batch = buffer::test::make_batch(f * 5, 5);
     codec.encode(batch, 0, batch.size(), f * 5, 0, bytes);
   }
   starts.push_back(bytes.size());
@@ -75,4 +78,88 @@ TEST_CASE("a frame whose sequence numbers go back is not believed") {
   CHECK(scan.frames.size() == 2);
   REQUIRE(scan.corrupt.size() == 1);
   CHECK(scan.corrupt[0].offset == 0);
+}
+
+namespace {
+
+// Every finding of two scans, as one comparable text.
+std::string describe(const SegmentScan& scan) {
+  std::string out;
+  for (const ScannedFrame& f : scan.frames)
+    out +=
+        "frame@" + std::to_string(f.offset) + " seq " + std::to_string(f.header.first_seq) + "\n";
+  for (const CorruptRange& c : scan.corrupt)
+    out += "corrupt@" + std::to_string(c.offset) + "+" + std::to_string(c.length) + " " + c.reason +
+           "\n";
+  out += "torn@" + std::to_string(scan.torn_at) + "+" + std::to_string(scan.torn_bytes) +
+         " damaged_end " + std::to_string(scan.damaged_end_seq);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a segment read from its file through any window scans as it does in memory") {
+  // Frames, garbage (with false starts of a header), a flipped payload byte and a torn end:
+  // every read the scan makes, at window sizes from one byte up, must see the same bytes.
+  std::vector<size_t> starts;
+  std::string bytes = three_frames(starts);
+  bytes[starts[1] + 60] = static_cast<char>(bytes[starts[1] + 60] ^ 0x55);
+  bytes.insert(starts[2], "ARQ1\x30\0\0\0 not a header, A, AR, ARQ"s + std::string(3000, 'x'));
+  const std::string whole = bytes;
+  bytes.append(whole.substr(0, 30));  // the start of a frame, cut short
+  auditrelay::test::TempDir tmp;
+  const std::filesystem::path path = tmp.path() / "segment";
+  auditrelay::test::write_file(path, bytes);
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  REQUIRE(fd >= 0);
+  for (const bool last : {true, false}) {
+    const std::string expected = describe(scan_segment(bytes, last, 0));
+    CHECK(expected.find("corrupt") != std::string::npos);
+    for (const size_t window : {size_t{1}, size_t{7}, size_t{100}, size_t{4096}, size_t{1} << 20}) {
+      CAPTURE(last);
+      CAPTURE(window);
+      FileBytes file(fd, bytes.size(), window);
+      CHECK(describe(scan_segment(file, last, 0)) == expected);
+    }
+  }
+  ::close(fd);
+}
+
+TEST_CASE("scanning a segment file holds about a frame of it in memory, not the file") {
+  FrameCodec codec(1);
+  std::string bytes;
+  size_t largest = 0;
+  for (uint64_t f = 0; f < 2000; ++f) {
+    const size_t before = bytes.size();
+    DocumentBatch batch = buffer::test::make_batch(f * 5, 5);
+    codec.encode(batch, 0, batch.size(), f * 5, 0, bytes);
+    largest = std::max(largest, bytes.size() - before);
+  }
+  auditrelay::test::TempDir tmp;
+  const std::filesystem::path path = tmp.path() / "segment";
+  auditrelay::test::write_file(path, bytes);
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  REQUIRE(fd >= 0);
+  constexpr size_t kWindow = 8192;
+  FileBytes file(fd, bytes.size(), kWindow);
+  const SegmentScan scan = scan_segment(file, true, 0);
+  ::close(fd);
+  CHECK(scan.frames.size() == 2000);
+  CHECK(scan.corrupt.empty());
+  // std::string may round its capacity up to twice what was asked.
+  CHECK(file.memory() <= 2 * std::max({kWindow, largest, size_t{kMaxFrameHeaderBytes}}));
+  CHECK(file.memory() < bytes.size() / 10);
+}
+
+TEST_CASE("a file shorter than its expected size fails the scan, not a wrong result") {
+  std::vector<size_t> starts;
+  const std::string bytes = three_frames(starts);
+  auditrelay::test::TempDir tmp;
+  const std::filesystem::path path = tmp.path() / "segment";
+  auditrelay::test::write_file(path, bytes);
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  REQUIRE(fd >= 0);
+  FileBytes file(fd, bytes.size() + 100, 64);
+  CHECK_THROWS_AS(scan_segment(file, true, 0), std::runtime_error);
+  ::close(fd);
 }
