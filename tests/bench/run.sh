@@ -317,6 +317,10 @@ bench_normalize() {
 }
 
 # (c): tail input → file output (fsync), `run --once`.
+file_output() {  # bench_tail_file's output, into its $out_file
+  printf '    - type: file\n      path: "%s"\n      fsync: true\n' "$out_file"
+}
+
 bench_tail_file() {
   local i dir cfg out_file dead_letter lines rejected
   echo "bench: tail -> file..." >&2
@@ -328,22 +332,7 @@ bench_tail_file() {
     cfg=$dir/auditrelay.yaml
     out_file=$dir/out.ndjson
     dead_letter=$dir/state/dead_letter.ndjson  # the default place
-    cat >"$cfg" <<EOF
-service:
-  log_level: warn
-  storage: {path: "$dir/state"}
-pipeline:
-  normalize: {dataset: policy_gateway.audit, namespace: bench}
-  inputs:
-    - type: tail
-      paths: ["$dir/input.jsonl"]
-      read_from_head: true
-      schema: policy_gateway
-  outputs:
-    - type: file
-      path: "$out_file"
-      fsync: true
-EOF
+    tail_sink_config "$dir" file_output >"$cfg"
     measure "$dir/run.out" "$dir/run.err" "$agent" run -c "$cfg" --once
     if [ "$m_exit" != 0 ]; then
       echo "--- auditrelay run stderr (last 20 lines) ---" >&2
@@ -491,8 +480,8 @@ sink_cpu_report() {
 # for under the table, may be empty).
 # sink_service, when set (for the call: `sink_service=... bench_tail_sink ...`), holds more lines
 # of the config's `service:` section.
-# tail_sink_config DIR OUTPUT_FN [SERVICE_LINES]: the config of bench_tail_sink's scenarios: the
-# tail input over DIR/input.jsonl, the buffer in DIR/state, the output OUTPUT_FN prints.
+# tail_sink_config DIR OUTPUT_FN [SERVICE_LINES]: the config of the tail scenarios: the tail
+# input over DIR/input.jsonl, the buffer in DIR/state (sync: batch), the output OUTPUT_FN prints.
 tail_sink_config() {
   local dir=$1 output_fn=$2 service=${3:-}
   cat <<EOF
@@ -755,6 +744,24 @@ webhook_check() {
   fi
 }
 
+# The three outputs of tail-fanout, into the fakes start_fanout_fake started.
+fanout_outputs() {
+  cat <<EOF
+    - name: es
+      type: elasticsearch
+      hosts: ["http://127.0.0.1:${fanout_port[es]}"]
+    - name: hec
+      type: splunk_hec
+      url: "http://127.0.0.1:${fanout_port[hec]}"
+      token: "$hec_token"
+    - name: soar
+      type: webhook
+      url: "http://127.0.0.1:${fanout_port[webhook]}/"
+      events: [governance.request.blocked]
+      secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"]
+EOF
+}
+
 bench_tail_fanout() {
   local title="tail -> buffer -> es + hec + webhook" i dir cfg dead_letter rejected name
   local stats sink_us agent_us ticks0 ticks1 failure disk extra expected_webhook
@@ -774,32 +781,7 @@ bench_tail_fanout() {
     ln "$pg_file" "$dir/input.jsonl" 2>/dev/null || cp "$pg_file" "$dir/input.jsonl"
     cfg=$dir/auditrelay.yaml
     dead_letter=$dir/state/dead_letter.ndjson
-    cat >"$cfg" <<EOF
-service:
-  log_level: warn
-  storage: {path: "$dir/state", sync: batch}
-$hec_service
-pipeline:
-  normalize: {dataset: policy_gateway.audit, namespace: bench}
-  inputs:
-    - type: tail
-      paths: ["$dir/input.jsonl"]
-      read_from_head: true
-      schema: policy_gateway
-  outputs:
-    - name: es
-      type: elasticsearch
-      hosts: ["http://127.0.0.1:${fanout_port[es]}"]
-    - name: hec
-      type: splunk_hec
-      url: "http://127.0.0.1:${fanout_port[hec]}"
-      token: "$hec_token"
-    - name: soar
-      type: webhook
-      url: "http://127.0.0.1:${fanout_port[webhook]}/"
-      events: [governance.request.blocked]
-      secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"]
-EOF
+    tail_sink_config "$dir" fanout_outputs "$hec_service" >"$cfg"
     for name in "${fanout_names[@]}"; do
       fake_control_port=${fanout_control[$name]} fake_label=${fanout_label[$name]}
       fake_http POST /_fake/reset >/dev/null
