@@ -96,6 +96,25 @@ std::string describe(const SegmentScan& scan) {
   return out;
 }
 
+// `bytes` in a file of a temporary directory, open for reading.
+class SegmentFile {
+ public:
+  explicit SegmentFile(const std::string& bytes) {
+    const std::filesystem::path path = tmp_.path() / "segment";
+    auditrelay::test::write_file(path, bytes);
+    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    REQUIRE(fd_ >= 0);
+  }
+  ~SegmentFile() { ::close(fd_); }
+  SegmentFile(const SegmentFile&) = delete;
+  SegmentFile& operator=(const SegmentFile&) = delete;
+  int fd() const { return fd_; }
+
+ private:
+  auditrelay::test::TempDir tmp_;
+  int fd_ = -1;
+};
+
 }  // namespace
 
 TEST_CASE("a segment read from its file through any window scans as it does in memory") {
@@ -105,24 +124,19 @@ TEST_CASE("a segment read from its file through any window scans as it does in m
   std::string bytes = three_frames(starts);
   bytes[starts[1] + 60] = static_cast<char>(bytes[starts[1] + 60] ^ 0x55);
   bytes.insert(starts[2], "ARQ1\x30\0\0\0 not a header, A, AR, ARQ"s + std::string(3000, 'x'));
-  const std::string whole = bytes;
-  bytes.append(whole.substr(0, 30));  // the start of a frame, cut short
-  auditrelay::test::TempDir tmp;
-  const std::filesystem::path path = tmp.path() / "segment";
-  auditrelay::test::write_file(path, bytes);
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  REQUIRE(fd >= 0);
+  const std::string frame_start = bytes.substr(0, 30);
+  bytes += frame_start;  // cut short
+  const SegmentFile segment(bytes);
   for (const bool last : {true, false}) {
     const std::string expected = describe(scan_segment(bytes, last, 0));
     CHECK(expected.find("corrupt") != std::string::npos);
     for (const size_t window : {size_t{1}, size_t{7}, size_t{100}, size_t{4096}, size_t{1} << 20}) {
       CAPTURE(last);
       CAPTURE(window);
-      FileBytes file(fd, bytes.size(), window);
+      FileBytes file(segment.fd(), bytes.size(), window);
       CHECK(describe(scan_segment(file, last, 0)) == expected);
     }
   }
-  ::close(fd);
 }
 
 TEST_CASE("scanning a segment file holds about a frame of it in memory, not the file") {
@@ -135,15 +149,10 @@ TEST_CASE("scanning a segment file holds about a frame of it in memory, not the 
     codec.encode(batch, 0, batch.size(), f * 5, 0, bytes);
     largest = std::max(largest, bytes.size() - before);
   }
-  auditrelay::test::TempDir tmp;
-  const std::filesystem::path path = tmp.path() / "segment";
-  auditrelay::test::write_file(path, bytes);
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  REQUIRE(fd >= 0);
+  const SegmentFile segment(bytes);
   constexpr size_t kWindow = 8192;
-  FileBytes file(fd, bytes.size(), kWindow);
+  FileBytes file(segment.fd(), bytes.size(), kWindow);
   const SegmentScan scan = scan_segment(file, true, 0);
-  ::close(fd);
   CHECK(scan.frames.size() == 2000);
   CHECK(scan.corrupt.empty());
   // std::string may round its capacity up to twice what was asked.
@@ -154,12 +163,7 @@ TEST_CASE("scanning a segment file holds about a frame of it in memory, not the 
 TEST_CASE("a file shorter than its expected size fails the scan, not a wrong result") {
   std::vector<size_t> starts;
   const std::string bytes = three_frames(starts);
-  auditrelay::test::TempDir tmp;
-  const std::filesystem::path path = tmp.path() / "segment";
-  auditrelay::test::write_file(path, bytes);
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  REQUIRE(fd >= 0);
-  FileBytes file(fd, bytes.size() + 100, 64);
+  const SegmentFile segment(bytes);
+  FileBytes file(segment.fd(), bytes.size() + 100, 64);
   CHECK_THROWS_AS(scan_segment(file, true, 0), std::runtime_error);
-  ::close(fd);
 }
