@@ -509,8 +509,7 @@ EOF
 # all N records for the output, as `auditrelay buffer status` says.
 fill_backlog() {
   local dir=$1 output_fn=$2 status
-  tail_sink_config "$dir" "$output_fn" "  shutdown_timeout: 1s" |
-    sed 's|http://127.0.0.1:[0-9]*|http://127.0.0.1:1|' >"$dir/fill.yaml"
+  fake_port=1 tail_sink_config "$dir" "$output_fn" "  shutdown_timeout: 1s" >"$dir/fill.yaml"
   "$agent" run -c "$dir/fill.yaml" --once >"$dir/fill.out" 2>"$dir/fill.err" || true
   status=$("$agent" buffer status -c "$dir/fill.yaml" 2>&1) ||
     die "auditrelay buffer status -c $dir/fill.yaml failed: $status"
